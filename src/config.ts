@@ -1,0 +1,125 @@
+// The gateway's configuration: every environment variable is parsed and validated here, once, and this is
+// the only file that reads process.env. A bad value stops the process with one line naming the variable.
+import { z } from 'zod';
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['true', 'false', '1', '0', 'yes', 'no'].includes(value), 'must be true or false')
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL such as https://api.vectara.io')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const envSchema = z.object({
+  PORT: integer(0, 65535).default(4000),
+  HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
+  VECTARA_API_URL: httpUrl.default('https://api.vectara.io'),
+  VECTARA_CUSTOMER_ID: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be the numeric Vectara customer id')
+    .optional(),
+  UPSTREAM_TIMEOUT_MS: integer(1, 600_000).default(30_000),
+  UPSTREAM_RETRIES: integer(0, 10).default(2),
+  JOB_POLL_INTERVAL_MS: integer(100, 3_600_000).default(2000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GRAPHIQL: boolean.default(true),
+  INTROSPECTION: boolean.default(true),
+  NODE_ENV: z.string().default('development'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  vectaraApiUrl: string;
+  vectaraCustomerId: string | undefined;
+  upstreamTimeoutMs: number;
+  upstreamRetries: number;
+  jobPollIntervalMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  graphiql: boolean;
+  introspection: boolean;
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.output<T> {
+  // An empty variable means "unset", as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const variable = String(issue?.path[0] ?? 'environment');
+  const shown = present[variable] === undefined ? '' : ` (got ${JSON.stringify(present[variable])})`;
+  throw new ConfigError(`Invalid ${variable}${shown}: ${issue?.message ?? 'invalid value'}`);
+}
+
+/** Parses an environment (default: process.env); throws ConfigError with a one-line message on a bad value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const e = parseEnv(envSchema, env);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    vectaraApiUrl: e.VECTARA_API_URL,
+    vectaraCustomerId: e.VECTARA_CUSTOMER_ID,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    upstreamRetries: e.UPSTREAM_RETRIES,
+    jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+    graphiql: e.GRAPHIQL,
+    introspection: e.INTROSPECTION,
+    production: e.NODE_ENV === 'production',
+  };
+}
+
+/** For launchers: the loaded config, or a one-line message on stderr and exit code 2. */
+export function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`jobs-gateway: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const simulatorSchema = z.object({
+  SIMULATOR_PORT: integer(0, 65535).default(4010),
+  SIMULATOR_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  SIMULATOR_LATENCY_MS: integer(0, 600_000).default(0),
+});
+
+/** Simulator launcher settings; parsed here so that this stays the one file reading the environment. */
+export function loadSimulatorConfig(env: Record<string, string | undefined> = process.env): {
+  port: number;
+  host: string;
+  latencyMs: number;
+} {
+  const e = parseEnv(simulatorSchema, env);
+  return { port: e.SIMULATOR_PORT, host: e.SIMULATOR_HOST, latencyMs: e.SIMULATOR_LATENCY_MS };
+}

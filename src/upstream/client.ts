@@ -1,0 +1,261 @@
+// The ListJobs client: one method, `listJobs`, over an injected fetch-compatible transport. It owns the
+// HTTP details (headers, deadlines, both upstream error paths, retries) and nothing of GraphQL.
+import { parseRetryAfter, redact, UpstreamError, GRPC_CODE_NAMES } from './errors';
+import { backoffDelayMs, isRateLimited, isTransient, sleep } from './retry';
+import {
+  decodeListJobsPage,
+  decodeRpcStatus,
+  decodeStatusFailures,
+  encodeListJobsRequest,
+  isRecord,
+  type ListJobsPage,
+  type ListJobsQuery,
+  WirePayloadError,
+} from './wire';
+
+/** The transport seam: any WHATWG fetch (global fetch, undici, or a test's in-process handler). */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** The caller's credentials, passed through unchanged on each call and never stored by the client. */
+export interface Credentials {
+  apiKey?: string;
+  authorization?: string;
+  customerId?: string;
+}
+
+export interface CallOptions {
+  credentials: Credentials;
+  /** The caller's cancellation (e.g. the GraphQL request's signal). */
+  signal?: AbortSignal;
+  /** Absolute deadline in ms since the epoch (on the client's clock); defaults to now + timeoutMs. */
+  deadline?: number;
+  requestId?: string;
+}
+
+/** One attempt's outcome, reported for metrics and logs. */
+export interface AttemptEvent {
+  outcome: 'success' | UpstreamError['kind'];
+  httpStatus: number | undefined;
+  durationMs: number;
+  willRetry: boolean;
+}
+
+/** Fails fast while the upstream is known to be down (see the breaker); optional. */
+export interface CallGuard {
+  /** Throws an UpstreamError of kind 'circuit-open' when calls are refused. */
+  before(): void;
+  after(success: boolean): void;
+}
+
+export interface UpstreamClientOptions {
+  baseUrl: string;
+  fetch: FetchLike;
+  /** Overall deadline per call, retries included. */
+  timeoutMs: number;
+  /** Per-attempt timeout (defaults to the overall deadline). */
+  attemptTimeoutMs?: number;
+  retries: number;
+  now?: () => number;
+  random?: () => number;
+  onAttempt?: (event: AttemptEvent) => void;
+  guard?: CallGuard;
+}
+
+export interface UpstreamClient {
+  listJobs(query: ListJobsQuery, call: CallOptions): Promise<ListJobsPage>;
+}
+
+const TIMEOUT_REASON = Symbol('attempt-timeout');
+
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const url = `${options.baseUrl.replace(/\/+$/, '')}/v1/list-jobs`;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
+
+  async function attempt(body: string, call: CallOptions, deadline: number): Promise<ListJobsPage> {
+    const secrets = [call.credentials.apiKey, call.credentials.authorization];
+    const remaining = Math.max(1, Math.min(attemptTimeoutMs, deadline - now()));
+    const controller = new AbortController();
+    // A listener rather than AbortSignal.any: long-lived request signals leak with `any` on Node 20.
+    const onCallerAbort = () => controller.abort(call.signal?.reason);
+    call.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(TIMEOUT_REASON), remaining);
+    try {
+      if (call.signal?.aborted) controller.abort(call.signal.reason);
+      let response: Response;
+      let text: string;
+      try {
+        response = await options.fetch(url, {
+          method: 'POST',
+          headers: buildHeaders(call, remaining),
+          body,
+          signal: controller.signal,
+        });
+        text = await response.text();
+      } catch (error) {
+        throw transportError(error, controller.signal, remaining);
+      }
+      return interpret(response, text, secrets, now());
+    } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  return {
+    async listJobs(query, call) {
+      const body = JSON.stringify(encodeListJobsRequest(query));
+      const deadline = call.deadline ?? now() + options.timeoutMs;
+      for (let retry = 0; ; retry++) {
+        options.guard?.before();
+        const started = now();
+        try {
+          const page = await attempt(body, call, deadline);
+          options.guard?.after(true);
+          options.onAttempt?.({ outcome: 'success', httpStatus: 200, durationMs: now() - started, willRetry: false });
+          return page;
+        } catch (caught) {
+          const error = caught instanceof UpstreamError ? caught : unexpected(caught);
+          error.attempts = retry + 1;
+          const delay = nextDelay(error, retry, deadline);
+          // Only the upstream's health feeds the breaker: a 4xx answer or a cancellation says nothing of it.
+          if (isTransient(error) && !isRateLimited(error)) options.guard?.after(false);
+          else if (error.kind === 'status' || error.kind === 'http') options.guard?.after(true);
+          options.onAttempt?.({
+            outcome: error.kind,
+            httpStatus: error.httpStatus,
+            durationMs: now() - started,
+            willRetry: delay !== undefined,
+          });
+          if (delay === undefined) throw error;
+          await sleep(delay, call.signal).catch(() => {
+            throw new UpstreamError({ kind: 'aborted', message: 'The request was cancelled by the caller.' });
+          });
+        }
+      }
+    },
+  };
+
+  /** The wait before the next attempt, or undefined when the error is final. */
+  function nextDelay(error: UpstreamError, retry: number, deadline: number): number | undefined {
+    if (retry >= options.retries || !isTransient(error)) return undefined;
+    let delay = backoffDelayMs(retry, random);
+    if (isRateLimited(error) && error.retryAfterSeconds !== undefined) {
+      delay = Math.max(delay, error.retryAfterSeconds * 1000);
+    }
+    // Waiting past the deadline only to fail then helps no one: fail now with what we know.
+    return now() + delay < deadline - 1 ? delay : undefined;
+  }
+}
+
+function buildHeaders(call: CallOptions, timeoutMs: number): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    // The upstream reads either name; both carry the remaining deadline (<int><unit>).
+    'grpc-timeout': `${Math.max(1, Math.floor(timeoutMs))}m`,
+    timeout: `${Math.max(1, Math.ceil(timeoutMs / 1000))}S`,
+  };
+  const { apiKey, authorization, customerId } = call.credentials;
+  if (apiKey !== undefined) headers['x-api-key'] = apiKey;
+  if (authorization !== undefined) headers.authorization = authorization;
+  if (customerId !== undefined) headers['customer-id'] = customerId;
+  if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+  return headers;
+}
+
+function transportError(error: unknown, signal: AbortSignal, timeoutMs: number): UpstreamError {
+  if (signal.aborted && signal.reason === TIMEOUT_REASON) {
+    return new UpstreamError({
+      kind: 'timeout',
+      message: `The upstream did not answer within ${timeoutMs} ms.`,
+      code: 'DEADLINE_EXCEEDED',
+    });
+  }
+  if (signal.aborted) {
+    return new UpstreamError({ kind: 'aborted', message: 'The request was cancelled by the caller.' });
+  }
+  const code = networkCode(error);
+  return new UpstreamError({
+    kind: 'network',
+    message: `Could not reach the upstream${code ? ` (${code})` : ''}.`,
+    code,
+    cause: error,
+  });
+}
+
+function networkCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; isRecord(current) || current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    if (depth > 3) break;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function interpret(response: Response, text: string, secrets: (string | undefined)[], nowMs: number): ListJobsPage {
+  const httpStatus = response.status;
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), nowMs);
+  let body: unknown;
+  let json = true;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    json = false;
+  }
+  if (httpStatus < 200 || httpStatus > 299) {
+    const rpc = json ? decodeRpcStatus(body) : null;
+    if (rpc) {
+      const code = GRPC_CODE_NAMES[rpc.code] ?? String(rpc.code);
+      return fail({
+        kind: 'status',
+        message: `The upstream answered HTTP ${httpStatus} ${code}.`,
+        httpStatus,
+        code,
+        detail: redact(rpc.message, secrets),
+        retryAfterSeconds,
+      });
+    }
+    const type = response.headers.get('content-type')?.split(';')[0] ?? 'unknown type';
+    return fail({
+      kind: 'http',
+      message: `The upstream answered HTTP ${httpStatus} with a non-JSON body (${type}).`,
+      httpStatus,
+      detail: `HTTP ${httpStatus} (${type})`,
+      retryAfterSeconds,
+    });
+  }
+  if (!json || !isRecord(body)) {
+    return fail({ kind: 'payload', message: 'The upstream answered with a body that is not JSON.', httpStatus });
+  }
+  try {
+    const failures = decodeStatusFailures(body);
+    const first = failures[0];
+    if (first) {
+      return fail({
+        kind: 'status',
+        message: `The upstream reported ${first.code}.`,
+        httpStatus,
+        code: first.code,
+        detail: redact(first.detail, secrets),
+        retryAfterSeconds,
+      });
+    }
+    return decodeListJobsPage(body);
+  } catch (error) {
+    if (error instanceof WirePayloadError) {
+      return fail({ kind: 'payload', message: `The upstream's response is malformed: ${error.message}.`, httpStatus });
+    }
+    throw error;
+  }
+}
+
+function fail(init: ConstructorParameters<typeof UpstreamError>[0]): never {
+  throw new UpstreamError(init);
+}
+
+function unexpected(error: unknown): UpstreamError {
+  return new UpstreamError({ kind: 'network', message: 'The upstream call failed unexpectedly.', cause: error });
+}
