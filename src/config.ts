@@ -34,11 +34,7 @@ const envSchema = z.object({
   PORT: integer(0, 65535).default(4000),
   HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
   VECTARA_API_URL: httpUrl.default('https://api.vectara.io'),
-  VECTARA_CUSTOMER_ID: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be the numeric Vectara customer id')
-    .optional(),
+  VECTARA_CUSTOMER_ID: z.string().trim().regex(/^\d+$/, 'must be the numeric Vectara customer id').optional(),
   UPSTREAM_TIMEOUT_MS: integer(1, 600_000).default(30_000),
   UPSTREAM_RETRIES: integer(0, 10).default(2),
   JOB_POLL_INTERVAL_MS: integer(100, 3_600_000).default(2000),
@@ -68,7 +64,9 @@ export class ConfigError extends Error {
 
 function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.output<T> {
   // An empty variable means "unset", as in most shells' `VAR= cmd`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -45,7 +45,11 @@ export function snapshotAt(job: SimJob, nowSecs: number): JobSnapshot | undefine
   if (nowSecs < job.startAt) return { state: 'QUEUED', startedAt: 0, completedAt: 0 };
   if (nowSecs < job.endAt) {
     const retrying = job.retryWindow > 0 && nowSecs < job.startAt + job.retryWindow;
-    return { state: retrying ? 'TRANSIENT_FAILURE_RETRY_IMMINENT' : 'STARTED', startedAt: job.startAt, completedAt: 0 };
+    return {
+      state: retrying ? 'TRANSIENT_FAILURE_RETRY_IMMINENT' : 'STARTED',
+      startedAt: job.startAt,
+      completedAt: 0,
+    };
   }
   return { state: job.finalState, startedAt: job.startAt, completedAt: job.endAt };
 }
@@ -72,7 +76,14 @@ export function makeJobId(random: () => number): string {
 }
 
 const DAY = 86_400;
-const USERS = ['ada@example.com', 'grace@example.com', 'linus@example.com', 'ops-bot', 'margaret@example.com', ''];
+const USERS = [
+  'ada@example.com',
+  'grace@example.com',
+  'linus@example.com',
+  'ops-bot',
+  'margaret@example.com',
+  '',
+];
 
 export interface DatasetSpec {
   customerId: string;

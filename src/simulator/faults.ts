@@ -56,7 +56,8 @@ export function parseFaultSettings(input: unknown): Partial<FaultSettings> {
   const raw = input as Record<string, unknown>;
   const out: Partial<FaultSettings> = {};
   if (raw.latencyMs !== undefined) out.latencyMs = nonNegative(raw.latencyMs, 'latencyMs');
-  if (raw.retryAfterSeconds !== undefined) out.retryAfterSeconds = nonNegative(raw.retryAfterSeconds, 'retryAfterSeconds');
+  if (raw.retryAfterSeconds !== undefined)
+    out.retryAfterSeconds = nonNegative(raw.retryAfterSeconds, 'retryAfterSeconds');
   if (raw.statusCode !== undefined) out.statusCode = String(raw.statusCode);
   if (raw.quirks !== undefined) out.quirks = parseQuirks(raw.quirks);
   if (raw.random !== undefined) {

@@ -2,12 +2,14 @@
 // ../shared/upstream/README.md (auth, customer-id, filters, default states, the 180-day window, numResults,
 // base64 page keys, int64 strings, both error paths), with fault and quirk knobs. It holds no sockets; the
 // launcher in main.ts serves it over node:http, tests call it in-process through `simulator.fetch`.
+
+import { sleep as delay } from '../upstream/retry';
 import {
   type Account,
   compareJobs,
+  type DatasetSpec,
   DEMO_ACCOUNTS,
   DEMO_DATASETS,
-  type DatasetSpec,
   type FinalState,
   generateJobs,
   makeJobId,
@@ -24,14 +26,21 @@ import {
   parseQuirks,
   type Quirk,
 } from './faults';
-import { sleep as delay } from '../upstream/retry';
 import { decodePageKey, encodePageKey, type PageFilter } from './page-key';
 
 const WINDOW_SECS = 180 * 86_400;
 const MAX_RESULTS = 100;
 const DEFAULT_RESULTS = 10;
 const STATE_PREFIX = 'JOB_STATE__';
-const ALL_STATES = ['UNKNOWN', 'QUEUED', 'STARTED', 'COMPLETED', 'FAILED', 'TRANSIENT_FAILURE_RETRY_IMMINENT', 'ABORTED'];
+const ALL_STATES = [
+  'UNKNOWN',
+  'QUEUED',
+  'STARTED',
+  'COMPLETED',
+  'FAILED',
+  'TRANSIENT_FAILURE_RETRY_IMMINENT',
+  'ABORTED',
+];
 export const ADMIN_PATH = '/_simulator';
 
 /** Thrown by the handler to ask its transport to reset the connection (no HTTP answer at all). */
@@ -106,7 +115,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     if (url.pathname !== '/v1/list-jobs') return rpcError(404, 5, `Not Found: ${url.pathname}`);
     if (request.method !== 'POST') return rpcError(405, 12, 'Method Not Allowed');
     calls++;
-    const headers = Object.fromEntries([...request.headers].map(([name, value]) => [name.toLowerCase(), value]));
+    const headers = Object.fromEntries(
+      [...request.headers].map(([name, value]) => [name.toLowerCase(), value]),
+    );
     const text = await request.text();
     let body: unknown;
     try {
@@ -124,7 +135,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const latency = Number(headers['x-simulator-latency-ms'] ?? settings.latencyMs);
     if (latency > 0) await delay(latency, request.signal);
     const fault = pickFault(headers['x-simulator-fault']);
-    const quirks = headers['x-simulator-quirks'] ? parseQuirks(headers['x-simulator-quirks']) : settings.quirks;
+    const quirks = headers['x-simulator-quirks']
+      ? parseQuirks(headers['x-simulator-quirks'])
+      : settings.quirks;
     if (fault) return injectFault(fault, request.signal);
     const account = authenticate(headers);
     if (account instanceof Response) return account;
@@ -151,7 +164,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       case 'unavailable':
         return rpcError(503, 14, 'The service is currently unavailable.');
       case 'status-unavailable':
-        return json(200, { status: [{ code: 'UNAVAILABLE', statusDetail: 'Service temporarily unavailable.' }], job: [] });
+        return json(200, {
+          status: [{ code: 'UNAVAILABLE', statusDetail: 'Service temporarily unavailable.' }],
+          job: [],
+        });
       case 'status-error':
         return json(200, {
           status: [{ code: settings.statusCode, statusDetail: `Simulated ${settings.statusCode}.` }],
@@ -180,9 +196,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const customerId = headers['customer-id'];
     if (!customerId) return rpcError(401, 16, 'Request does not contain customer-id-bin header.');
     let account: Account | undefined;
-    if (apiKey !== undefined) {
+    if (apiKey) {
       account = accounts.find((candidate) => candidate.apiKeys.includes(apiKey));
-    } else if (authorization !== undefined) {
+    } else if (authorization) {
       const token = /^Bearer\s+(.+)$/i.exec(authorization)?.[1];
       account = token ? accounts.find((candidate) => candidate.bearerTokens.includes(token)) : undefined;
     } else {
@@ -219,17 +235,24 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       if (after && compareJobs(job, { createdAt: after[0], id: after[1] } as SimJob) <= 0) return false;
       if (filter.jobId !== undefined && job.id !== filter.jobId) return false;
       if (job.createdAt < filter.since) return false;
-      if (filter.corpusIds?.length && !job.corpusIds.some((id) => filter.corpusIds?.includes(id))) return false;
+      if (filter.corpusIds?.length && !job.corpusIds.some((id) => filter.corpusIds?.includes(id)))
+        return false;
       const snapshot = snapshotAt(job, nowSecs);
       return snapshot !== undefined && filter.states.includes(snapshot.state);
     });
-    const size = quirks.includes('short-pages') && matches.length > pageSize ? Math.ceil(pageSize / 2) : pageSize;
+    const size =
+      quirks.includes('short-pages') && matches.length > pageSize ? Math.ceil(pageSize / 2) : pageSize;
     const page = matches.slice(0, size);
     const last = page.at(-1);
     const more = matches.length > page.length || (quirks.includes('trailing-empty-page') && page.length > 0);
     const pageKey =
       more && last
-        ? encodePageKey({ customerId: account.customerId, filter, pageSize, after: [last.createdAt, last.id] })
+        ? encodePageKey({
+            customerId: account.customerId,
+            filter,
+            pageSize,
+            after: [last.createdAt, last.id],
+          })
         : '';
     return json(200, renderPage(page, pageKey, nowSecs, quirks));
   }
@@ -264,7 +287,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       if (!Number.isInteger(since)) return rpcError(400, 3, 'epochSecs: invalid int64 value');
       if (since < nowSecs - WINDOW_SECS) {
         return json(200, {
-          status: [{ code: 'INVALID_ARGUMENT', statusDetail: 'epochSecs: max allowed value is 180 days ago.' }],
+          status: [
+            { code: 'INVALID_ARGUMENT', statusDetail: 'epochSecs: max allowed value is 180 days ago.' },
+          ],
           job: [],
           pageKey: '',
         });
@@ -275,7 +300,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     if (rawCorpora !== undefined && rawCorpora !== null) {
       if (!Array.isArray(rawCorpora)) return rpcError(400, 3, 'corpusId: expected an array');
       corpusIds = rawCorpora.map(Number);
-      if (corpusIds.some((id) => !Number.isInteger(id) || id < 0)) return rpcError(400, 3, 'corpusId: invalid value');
+      if (corpusIds.some((id) => !Number.isInteger(id) || id < 0))
+        return rpcError(400, 3, 'corpusId: invalid value');
     }
     const rawJobId = field('jobId', 'job_id');
     const filter: PageFilter = { states, since };
@@ -364,12 +390,23 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   return simulator;
 }
 
-function renderPage(page: SimJob[], pageKey: string, nowSecs: number, quirks: Quirk[]): Record<string, unknown> {
+function renderPage(
+  page: SimJob[],
+  pageKey: string,
+  nowSecs: number,
+  quirks: Quirk[],
+): Record<string, unknown> {
   const asNumber = quirks.includes('int64-numbers');
   const int64 = (value: number) => (asNumber ? value : String(value));
   const unset = quirks.includes('omit-empty') ? undefined : quirks.includes('null-fields') ? null : '0';
   const empty = (value: string) =>
-    value !== '' ? value : quirks.includes('omit-empty') ? undefined : quirks.includes('null-fields') ? null : '';
+    value !== ''
+      ? value
+      : quirks.includes('omit-empty')
+        ? undefined
+        : quirks.includes('null-fields')
+          ? null
+          : '';
   const jobs = page.map((job, index) => {
     const snapshot = snapshotAt(job, nowSecs)!;
     const weird = quirks.includes('unknown-enums') && index % 3 === 0;
@@ -400,7 +437,12 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   });
 }
 
-function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+function rpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return json(status, { code, message, details: [] }, headers);
 }
 

@@ -14,7 +14,9 @@ for (const account of DEMO_ACCOUNTS) {
     `  customer-id ${account.customerId}: x-api-key ${account.apiKeys.join(', ')} | Bearer ${account.bearerTokens.join(', ')}\n`,
   );
 }
-process.stdout.write(`  faults and quirks: POST ${running.url}/_simulator/config, stats: GET ${running.url}/_simulator/stats\n`);
+process.stdout.write(
+  `  faults and quirks: POST ${running.url}/_simulator/config, stats: GET ${running.url}/_simulator/stats\n`,
+);
 const stop = () => void running.close().then(() => process.exit(0));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

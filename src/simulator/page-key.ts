@@ -26,7 +26,9 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 export function decodePageKey(text: string): PageKey | null {
   if (!STRICT_BASE64.test(text)) return null;
   try {
-    const value = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as Partial<PageKey> & { v?: number };
+    const value = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as Partial<PageKey> & {
+      v?: number;
+    };
     if (
       value.v !== 1 ||
       typeof value.customerId !== 'string' ||

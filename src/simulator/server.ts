@@ -10,7 +10,11 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-export async function listenSimulator(simulator: Simulator, port = 0, host = '127.0.0.1'): Promise<RunningSimulator> {
+export async function listenSimulator(
+  simulator: Simulator,
+  port = 0,
+  host = '127.0.0.1',
+): Promise<RunningSimulator> {
   const server = createServer((req, res) => {
     void serve(simulator, req, res);
   });

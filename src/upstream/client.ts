@@ -1,6 +1,6 @@
 // The ListJobs client: one method, `listJobs`, over an injected fetch-compatible transport. It owns the
 // HTTP details (headers, deadlines, both upstream error paths, retries) and nothing of GraphQL.
-import { parseRetryAfter, redact, UpstreamError, GRPC_CODE_NAMES } from './errors';
+import { GRPC_CODE_NAMES, parseRetryAfter, redact, UpstreamError } from './errors';
 import { backoffDelayMs, isRateLimited, isTransient, sleep } from './retry';
 import {
   decodeListJobsPage,
@@ -113,7 +113,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         try {
           const page = await attempt(body, call, deadline);
           options.guard?.after(true);
-          options.onAttempt?.({ outcome: 'success', httpStatus: 200, durationMs: now() - started, willRetry: false });
+          options.onAttempt?.({
+            outcome: 'success',
+            httpStatus: 200,
+            durationMs: now() - started,
+            willRetry: false,
+          });
           return page;
         } catch (caught) {
           const error = caught instanceof UpstreamError ? caught : unexpected(caught);
@@ -195,7 +200,12 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function interpret(response: Response, text: string, secrets: (string | undefined)[], nowMs: number): ListJobsPage {
+function interpret(
+  response: Response,
+  text: string,
+  secrets: (string | undefined)[],
+  nowMs: number,
+): ListJobsPage {
   const httpStatus = response.status;
   const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), nowMs);
   let body: unknown;
@@ -228,7 +238,11 @@ function interpret(response: Response, text: string, secrets: (string | undefine
     });
   }
   if (!json || !isRecord(body)) {
-    return fail({ kind: 'payload', message: 'The upstream answered with a body that is not JSON.', httpStatus });
+    return fail({
+      kind: 'payload',
+      message: 'The upstream answered with a body that is not JSON.',
+      httpStatus,
+    });
   }
   try {
     const failures = decodeStatusFailures(body);
@@ -246,7 +260,11 @@ function interpret(response: Response, text: string, secrets: (string | undefine
     return decodeListJobsPage(body);
   } catch (error) {
     if (error instanceof WirePayloadError) {
-      return fail({ kind: 'payload', message: `The upstream's response is malformed: ${error.message}.`, httpStatus });
+      return fail({
+        kind: 'payload',
+        message: `The upstream's response is malformed: ${error.message}.`,
+        httpStatus,
+      });
     }
     throw error;
   }
@@ -257,5 +275,9 @@ function fail(init: ConstructorParameters<typeof UpstreamError>[0]): never {
 }
 
 function unexpected(error: unknown): UpstreamError {
-  return new UpstreamError({ kind: 'network', message: 'The upstream call failed unexpectedly.', cause: error });
+  return new UpstreamError({
+    kind: 'network',
+    message: 'The upstream call failed unexpectedly.',
+    cause: error,
+  });
 }

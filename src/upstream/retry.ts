@@ -37,7 +37,11 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2000 };
 
 /** Exponential backoff with full jitter: uniform in [0, min(cap, base·2^retry)). `retry` starts at 0. */
-export function backoffDelayMs(retry: number, random: () => number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+export function backoffDelayMs(
+  retry: number,
+  random: () => number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+): number {
   return Math.floor(random() * Math.min(policy.capMs, policy.baseMs * 2 ** retry));
 }
 
