@@ -71,7 +71,7 @@ function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | u
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const variable = String(issue?.path[0] ?? 'environment');
-  const shown = present[variable] === undefined ? '' : ` (got ${JSON.stringify(present[variable])})`;
+  const shown = present[variable] === undefined ? '' : ` (${JSON.stringify(present[variable])})`;
   throw new ConfigError(`Invalid ${variable}${shown}: ${issue?.message ?? 'invalid value'}`);
 }
 

@@ -1,0 +1,69 @@
+// Configuration: defaults, validation messages, and the launchers' exit code 2 on a bad value.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '0.0.0.0',
+      vectaraApiUrl: 'https://api.vectara.io',
+      vectaraCustomerId: undefined,
+      upstreamTimeoutMs: 30_000,
+      upstreamRetries: 2,
+      jobPollIntervalMs: 2000,
+      logLevel: 'info',
+      graphiql: true,
+      introspection: true,
+      production: false,
+    });
+  });
+
+  it('parses good values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      VECTARA_API_URL: 'http://127.0.0.1:4010/',
+      VECTARA_CUSTOMER_ID: '1234567890',
+      GRAPHIQL: 'false',
+      UPSTREAM_RETRIES: '0',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      vectaraApiUrl: 'http://127.0.0.1:4010',
+      vectaraCustomerId: '1234567890',
+      graphiql: false,
+      upstreamRetries: 0,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc', 'Invalid PORT ("abc"): must be a whole number between 0 and 65535'],
+    ['PORT', '70000', 'Invalid PORT ("70000"): must be at most 65535'],
+    ['VECTARA_API_URL', 'not a url', 'Invalid VECTARA_API_URL ("not a url"): must be an http(s) URL'],
+    ['UPSTREAM_TIMEOUT_MS', '-1', 'Invalid UPSTREAM_TIMEOUT_MS ("-1"): must be a whole number'],
+    ['VECTARA_CUSTOMER_ID', 'acme', 'Invalid VECTARA_CUSTOMER_ID ("acme"): must be the numeric Vectara customer id'],
+    ['LOG_LEVEL', 'loud', 'Invalid LOG_LEVEL ("loud")'],
+    ['GRAPHIQL', 'maybe', 'Invalid GRAPHIQL ("maybe"): must be true or false'],
+  ])('rejects %s=%s with a one-line message naming it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    try {
+      loadConfig({ [name]: value });
+    } catch (error) {
+      expect((error as Error).message).toContain(message);
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('stops a launcher with exit code 2 and one line on stderr', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/simulator/main.ts'], {
+      env: { ...process.env, SIMULATOR_PORT: 'abc' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'jobs-gateway: Invalid SIMULATOR_PORT ("abc"): must be a whole number between 0 and 65535',
+    );
+  });
+});
