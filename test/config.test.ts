@@ -42,7 +42,11 @@ describe('config', () => {
     ['PORT', '70000', 'Invalid PORT ("70000"): must be at most 65535'],
     ['VECTARA_API_URL', 'not a url', 'Invalid VECTARA_API_URL ("not a url"): must be an http(s) URL'],
     ['UPSTREAM_TIMEOUT_MS', '-1', 'Invalid UPSTREAM_TIMEOUT_MS ("-1"): must be a whole number'],
-    ['VECTARA_CUSTOMER_ID', 'acme', 'Invalid VECTARA_CUSTOMER_ID ("acme"): must be the numeric Vectara customer id'],
+    [
+      'VECTARA_CUSTOMER_ID',
+      'acme',
+      'Invalid VECTARA_CUSTOMER_ID ("acme"): must be the numeric Vectara customer id',
+    ],
     ['LOG_LEVEL', 'loud', 'Invalid LOG_LEVEL ("loud")'],
     ['GRAPHIQL', 'maybe', 'Invalid GRAPHIQL ("maybe"): must be true or false'],
   ])('rejects %s=%s with a one-line message naming it', (name, value, message) => {

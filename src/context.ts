@@ -1,0 +1,70 @@
+// The per-request context: the caller's credentials (never stored beyond the request), the request's
+// cancellation signal and id, the upstream call bound to both, and fresh loaders.
+
+import { randomUUID } from 'node:crypto';
+import type { YogaInitialContext } from 'graphql-yoga';
+import { credentialsFrom, type Fingerprinter } from './credentials';
+import { missingCredentials, toGraphQLError } from './errors';
+import { createLoaders, type Loaders } from './loaders';
+import type { Logger } from './logger';
+import type { CursorCodec } from './pagination/cursor';
+import type { Credentials, UpstreamClient } from './upstream/client';
+import type { ListJobsPage, ListJobsQuery } from './upstream/wire';
+import type { JobWatcher } from './watch/job-watcher';
+
+export interface GatewayContext {
+  credentials: Credentials | null;
+  /** Keyed hash of the credentials ('' when there are none): partitions cursors and shared polls. */
+  credentialPrint: string;
+  requestId: string;
+  signal: AbortSignal;
+  now: () => number;
+  cursors: CursorCodec;
+  logger: Logger;
+  loaders: Loaders;
+  watcher: JobWatcher;
+  /** One upstream call with this request's credentials; UNAUTHENTICATED without any. */
+  listJobs(query: ListJobsQuery): Promise<ListJobsPage>;
+}
+
+export interface ContextDeps {
+  upstream: UpstreamClient;
+  fingerprint: Fingerprinter;
+  cursors: CursorCodec;
+  now: () => number;
+  logger: Logger;
+  watcher: JobWatcher;
+  fallbackCustomerId?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createContextFactory(deps: ContextDeps) {
+  return (initial: YogaInitialContext): GatewayContext => {
+    const { request } = initial;
+    const credentials = credentialsFrom(request.headers, deps.fallbackCustomerId);
+    const incomingId = request.headers.get('x-request-id');
+    const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const signal = request.signal;
+    const listJobs = async (query: ListJobsQuery): Promise<ListJobsPage> => {
+      if (!credentials) throw missingCredentials();
+      try {
+        return await deps.upstream.listJobs(query, { credentials, signal, requestId });
+      } catch (error) {
+        throw toGraphQLError(error);
+      }
+    };
+    return {
+      credentials,
+      credentialPrint: credentials ? deps.fingerprint(credentials) : '',
+      requestId,
+      signal,
+      now: deps.now,
+      cursors: deps.cursors,
+      logger: deps.logger,
+      loaders: createLoaders(listJobs),
+      watcher: deps.watcher,
+      listJobs,
+    };
+  };
+}

@@ -1,0 +1,78 @@
+// Per-request DataLoaders (created in the context, never shared across requests or credentials):
+// - `page`: identical ListJobs calls within an operation (e.g. aliases with the same arguments) share one
+//   upstream call; every page it returns primes `job`.
+// - `job`: a job by its upstream id, fetched with all seven states so finished jobs are found; identical ids
+//   are deduplicated, distinct ids become parallel calls (the upstream takes one id per call) with bounded
+//   concurrency, and a job already listed in the operation costs nothing.
+import DataLoader from 'dataloader';
+import { JOB_STATES, type Job, type ListJobsPage, type ListJobsQuery } from './upstream/wire';
+
+/** Parallel single-job calls per batch; beyond this they queue. */
+export const JOB_FETCH_CONCURRENCY = 8;
+
+export interface Loaders {
+  page: DataLoader<ListJobsQuery, ListJobsPage, string>;
+  job: DataLoader<string, Job | null>;
+}
+
+export function createLoaders(listJobs: (query: ListJobsQuery) => Promise<ListJobsPage>): Loaders {
+  const job = new DataLoader<string, Job | null>(async (ids) =>
+    mapWithConcurrency(ids, JOB_FETCH_CONCURRENCY, async (jobId) => {
+      // An empty id would be no filter at all upstream (every job), so it can only mean "no such job".
+      if (jobId.trim() === '') return null;
+      try {
+        const page = await listJobs({ jobId, states: JOB_STATES, pageSize: 1 });
+        return page.jobs.find((candidate) => candidate.id === jobId) ?? null;
+      } catch (error) {
+        return error as Error;
+      }
+    }),
+  );
+
+  const page = new DataLoader<ListJobsQuery, ListJobsPage, string>(
+    async (queries) =>
+      Promise.all(
+        queries.map(async (query) => {
+          try {
+            const result = await listJobs(query);
+            for (const listed of result.jobs) job.prime(listed.id, listed);
+            return result;
+          } catch (error) {
+            return error as Error;
+          }
+        }),
+      ),
+    { cacheKeyFn: queryKey },
+  );
+
+  return { page, job };
+}
+
+/** A canonical string for a query, so equal queries written differently share one call. */
+export function queryKey(query: ListJobsQuery): string {
+  if (query.pageKey) return JSON.stringify(['k', query.pageKey, query.pageSize]);
+  return JSON.stringify([
+    query.jobId ?? null,
+    [...new Set(query.corpusIds ?? [])].sort((a, b) => a - b),
+    [...new Set(query.states)].sort(),
+    query.createdAfter ?? null,
+    query.pageSize,
+  ]);
+}
+
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,44 @@
+// `npm start`: the gateway alone, configured by the environment (SPEC §6). The only place that listens.
+import { createServer } from 'node:http';
+import { loadConfig, loadOrExit } from './config';
+import { createLogger } from './logger';
+import { createGateway } from './server';
+
+const config = loadOrExit(() => loadConfig());
+const logger = createLogger(config.logLevel);
+const gateway = createGateway({
+  upstreamUrl: config.vectaraApiUrl,
+  timeoutMs: config.upstreamTimeoutMs,
+  retries: config.upstreamRetries,
+  pollIntervalMs: config.jobPollIntervalMs,
+  fallbackCustomerId: config.vectaraCustomerId,
+  graphiql: config.graphiql,
+  introspection: config.introspection,
+  logger,
+});
+const server = createServer(gateway.yoga);
+server.listen(config.port, config.host, () => {
+  logger.info(
+    { port: config.port, host: config.host, upstream: config.vectaraApiUrl },
+    'jobs-gateway listening',
+  );
+  process.stdout.write(
+    `jobs-gateway on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/graphql\n`,
+  );
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: finishing in-flight requests, ending subscriptions');
+  gateway.watcher.close();
+  server.close();
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), 10_000);
+  force.unref();
+  await gateway.close();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

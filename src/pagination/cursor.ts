@@ -1,0 +1,129 @@
+// Relay cursors over the upstream's opaque pageKey (SPEC §4).
+//
+// A cursor names a position in a listing: "the jobs of upstream page K, from index S on", where K is the
+// page key that fetches that page ('s' = the first page of the filter itself, 'e' = past the end). Format:
+//
+//   v1.<filter>.<mode><pageSize>.<skip>.<tag>.<key>
+//
+//   filter    base64url fingerprint of the normalised filter (→ "cursor belongs to a different filter")
+//   mode      s (start: re-run the filter), e (end of the list), or continue with page key, carried as
+//             b (the key is padded base64, as documented: transcoded to base64url, same length) or
+//             k (any other key: base64url of its UTF-8 bytes)
+//   pageSize  the numResults the page was fetched with (a key fixes it upstream)
+//   skip      how many jobs of that page come before the position
+//   tag       HMAC of everything but skip, keyed by a server secret and bound to the caller's credentials
+//   key       base64url of the upstream page key (empty unless mode k)
+//
+// All parts are URL-safe. The tag is computed once per upstream page, so making a cursor per edge costs a
+// string concatenation. A forged, truncated or foreign cursor fails the tag check and is BAD_USER_INPUT:
+// the gateway never sends the upstream a key it did not receive from it for these same credentials.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { badUserInput } from '../errors';
+
+/** Upper bound on an accepted cursor's length (the upstream's keys are far shorter). */
+export const MAX_CURSOR_LENGTH = 4096;
+
+export type Position =
+  | { mode: 's'; pageSize: number; skip: number }
+  | { mode: 'k'; pageSize: number; skip: number; pageKey: string }
+  | { mode: 'e' };
+
+export interface CursorCodec {
+  /** A function making the cursor of each position within one upstream page (tag computed once). */
+  forPage(filterPrint: string, credentialPrint: string, page: PageRef): (skip: number) => string;
+  endCursor(filterPrint: string, credentialPrint: string): string;
+  decode(cursor: string, filterPrint: string, credentialPrint: string): Position;
+}
+
+export type PageRef = { mode: 's'; pageSize: number } | { mode: 'k'; pageSize: number; pageKey: string };
+
+const CURSOR =
+  /^v1\.([A-Za-z0-9_-]{1,32})\.([skbe])(\d{1,3})\.(\d{1,3})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]*)$/;
+
+/** A stable fingerprint of a normalised filter (order-insensitive lists, fixed field order). */
+export function filterFingerprint(filter: {
+  corpusIds?: readonly number[];
+  states: readonly string[];
+  createdAfter?: number;
+}): string {
+  const canonical = JSON.stringify([
+    [...new Set(filter.corpusIds ?? [])].sort((a, b) => a - b),
+    [...new Set(filter.states)].sort(),
+    filter.createdAfter ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
+}
+
+export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorCodec {
+  const tag = (filterPrint: string, credentialPrint: string, mode: string, pageSize: number, key: string) =>
+    createHmac('sha256', secret)
+      .update(`${filterPrint}|${credentialPrint}|${mode}|${pageSize}|${key}`)
+      .digest('base64url')
+      .slice(0, 16);
+
+  return {
+    forPage(filterPrint, credentialPrint, page) {
+      const [mode, key] = page.mode === 'k' ? carryKey(page.pageKey) : (['s', ''] as const);
+      const mac = tag(filterPrint, credentialPrint, mode, page.pageSize, key);
+      const head = `v1.${filterPrint}.${mode}${page.pageSize}.`;
+      const tail = `.${mac}.${key}`;
+      return (skip) => head + skip + tail;
+    },
+    endCursor(filterPrint, credentialPrint) {
+      return `v1.${filterPrint}.e0.0.${tag(filterPrint, credentialPrint, 'e', 0, '')}.`;
+    },
+    decode(cursor, filterPrint, credentialPrint) {
+      const invalid = () =>
+        badUserInput(
+          'Invalid cursor: pass an unmodified `cursor` or `endCursor` from an earlier jobs page, or omit `after` to start from the beginning.',
+          'after',
+        );
+      if (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH) throw invalid();
+      const match = CURSOR.exec(cursor);
+      if (!match) throw invalid();
+      const [, print, mode, sizeText, skipText, mac, key] = match as unknown as [
+        string,
+        string,
+        's' | 'k' | 'b' | 'e',
+        string,
+        string,
+        string,
+        string,
+      ];
+      const pageSize = Number(sizeText);
+      const skip = Number(skipText);
+      const expected = Buffer.from(tag(print, credentialPrint, mode, pageSize, key));
+      if (!timingSafeEqual(expected, Buffer.from(mac))) throw invalid();
+      if (print !== filterPrint) {
+        throw badUserInput(
+          'The cursor belongs to a different filter: use it with the same filter (corpusIds, states, createdAfter) it came from, or omit `after`.',
+          'after',
+        );
+      }
+      if (mode === 'e') return { mode };
+      if (pageSize < 1 || pageSize > 100 || skip > pageSize) throw invalid();
+      if (mode === 's') {
+        if (key !== '') throw invalid();
+        return { mode, pageSize, skip };
+      }
+      const pageKey = mode === 'b' ? base64UrlToBase64(key) : Buffer.from(key, 'base64url').toString('utf8');
+      if (pageKey === '') throw invalid();
+      return { mode: 'k', pageSize, skip, pageKey };
+    },
+  };
+}
+
+const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** How a page key travels inside a cursor: base64 keys are transcoded (no growth), others encoded. */
+function carryKey(pageKey: string): readonly ['b' | 'k', string] {
+  if (PADDED_BASE64.test(pageKey)) {
+    return ['b', pageKey.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')];
+  }
+  return ['k', Buffer.from(pageKey, 'utf8').toString('base64url')];
+}
+
+function base64UrlToBase64(text: string): string {
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  return base64 + '='.repeat((4 - (base64.length % 4)) % 4);
+}

@@ -1,0 +1,42 @@
+// `Corpus.jobs`: the jobs of one corpus, with the same paging and validation as `Query.jobs`.
+import { builder } from './builder';
+import { CorpusRef } from './corpus';
+import { JobStateEnum } from './job';
+import {
+  AFTER_DESCRIPTION,
+  DEFAULT_FIRST,
+  DEFAULT_STATES,
+  FIRST_DESCRIPTION,
+  JobConnection,
+  listJobsConnection,
+} from './pagination';
+
+CorpusRef.implement({
+  description: 'A Vectara corpus. Owned by another subgraph; this one contributes its jobs.',
+  fields: (t) => ({
+    id: t.exposeInt('id', { description: 'The numeric corpus id.' }),
+    jobs: t.field({
+      type: JobConnection,
+      description: "A page of this corpus's jobs, oldest first (default: queued and running jobs).",
+      args: {
+        first: t.arg.int({ defaultValue: DEFAULT_FIRST, description: FIRST_DESCRIPTION }),
+        after: t.arg.string({ description: AFTER_DESCRIPTION }),
+        states: t.arg({
+          type: [JobStateEnum],
+          defaultValue: DEFAULT_STATES,
+          description: 'Only jobs in these states (default QUEUED, STARTED). Must not be empty.',
+        }),
+        createdAfter: t.arg({
+          type: 'DateTime',
+          description: 'Only jobs created at or after this instant (≤ 180 days ago).',
+        }),
+      },
+      resolve: (corpus, args, context) =>
+        listJobsConnection(context, args, {
+          corpusIds: [corpus.id],
+          states: args.states,
+          createdAfter: args.createdAfter,
+        }),
+    }),
+  }),
+});

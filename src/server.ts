@@ -1,0 +1,129 @@
+// createGateway(deps) → the Yoga server with its plugins, masking and per-request context. No listening
+// here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { type ContextDeps, createContextFactory, type GatewayContext } from './context';
+import { createFingerprinter } from './credentials';
+import { type Logger, silentLogger } from './logger';
+import { createCursorCodec } from './pagination/cursor';
+import { useInputErrorCodes } from './plugins/input-errors';
+import { schema } from './schema/index';
+import { createUpstreamClient, type FetchLike, type UpstreamClient } from './upstream/client';
+import { createUndiciTransport } from './upstream/transport';
+import { createJobWatcher, type JobWatcher, type Scheduler } from './watch/job-watcher';
+
+export interface GatewayOptions {
+  upstreamUrl: string;
+  /** Transport to the upstream; defaults to undici on a pooled keep-alive Agent. */
+  fetch?: FetchLike;
+  timeoutMs?: number;
+  attemptTimeoutMs?: number;
+  retries?: number;
+  pollIntervalMs?: number;
+  fallbackCustomerId?: string;
+  graphiql?: boolean;
+  /** Headers pre-filled in GraphiQL's header editor (the demo uses its demo account). */
+  graphiqlHeaders?: Record<string, string>;
+  introspection?: boolean;
+  logger?: Logger;
+  now?: () => number;
+  random?: () => number;
+  scheduler?: Scheduler;
+  /** Secrets for cursor tags and credential fingerprints; random per process when absent. */
+  cursorSecret?: Uint8Array;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  upstream: UpstreamClient;
+  watcher: JobWatcher;
+  /** Ends subscriptions and releases upstream sockets. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_QUERY = `# jobs-gateway: Vectara background jobs over GraphQL.
+# Credentials: set x-api-key (or Authorization: Bearer …) and customer-id in the Headers tab below.
+# Next page: copy pageInfo.endCursor into $after. Watch a job: subscription { jobUpdated(jobId: "…") { state } }
+
+query RecentJobs($first: Int = 10, $after: String) {
+  jobs(first: $first, after: $after, filter: { states: [QUEUED, STARTED, COMPLETED, FAILED, ABORTED] }) {
+    edges {
+      cursor
+      node {
+        id
+        jobId
+        type
+        state
+        isTerminal
+        corpusIds
+        createdAt
+        startedAt
+        completedAt
+        userHandle
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+`;
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const logger = options.logger ?? silentLogger;
+  const transport = options.fetch ? undefined : createUndiciTransport();
+  const upstream = createUpstreamClient({
+    baseUrl: options.upstreamUrl,
+    fetch: options.fetch ?? (transport as NonNullable<typeof transport>).fetch,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    attemptTimeoutMs: options.attemptTimeoutMs,
+    retries: options.retries ?? 2,
+    now: options.now,
+    random: options.random,
+  });
+  const watcher = createJobWatcher({
+    upstream,
+    intervalMs: options.pollIntervalMs ?? 2000,
+    scheduler: options.scheduler,
+    logger,
+  });
+  const contextDeps: ContextDeps = {
+    upstream,
+    watcher,
+    fingerprint: createFingerprinter(options.cursorSecret),
+    cursors: createCursorCodec(options.cursorSecret),
+    now: options.now ?? Date.now,
+    logger,
+    fallbackCustomerId: options.fallbackCustomerId,
+  };
+
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    context: createContextFactory(contextDeps),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    maskedErrors: true,
+    logging: logger,
+    plugins: [useInputErrorCodes()],
+    graphiql:
+      options.graphiql === false
+        ? false
+        : {
+            title: 'jobs-gateway',
+            defaultQuery: DEFAULT_QUERY,
+            headers: JSON.stringify(options.graphiqlHeaders ?? {}, null, 2),
+            shouldPersistHeaders: false,
+          },
+  });
+
+  return {
+    yoga,
+    upstream,
+    watcher,
+    async close() {
+      watcher.close();
+      await transport?.close();
+    },
+  };
+}

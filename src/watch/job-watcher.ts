@@ -1,0 +1,197 @@
+// Watches jobs for `Subscription.jobUpdated` (SPEC §5). One poll loop per (credential fingerprint, jobId),
+// shared by every subscriber with those credentials; it emits on each change of state or timestamps, ends
+// after a terminal state, and stops as soon as its last subscriber leaves. Polls of different credentials
+// are never merged: the fingerprint is part of the loop's key.
+import { Repeater } from '@repeaterjs/repeater';
+import type { GraphQLError } from 'graphql';
+import { gatewayError, upstreamGraphQLError } from '../errors';
+import type { Logger } from '../logger';
+import type { Credentials, UpstreamClient } from '../upstream/client';
+import { UpstreamError } from '../upstream/errors';
+import { isTransient } from '../upstream/retry';
+import { JOB_STATES, type Job, TERMINAL_STATES } from '../upstream/wire';
+
+/** Schedules `run` after `ms`; returns a cancel function. Injected by tests to drive polls by hand. */
+export type Scheduler = (run: () => void, ms: number) => () => void;
+
+export const realScheduler: Scheduler = (run, ms) => {
+  const timer = setTimeout(run, ms);
+  return () => clearTimeout(timer);
+};
+
+/** A subscriber's view of a loop: jobs, or one error (then the stream ends). */
+type Event = { job: Job } | { error: GraphQLError };
+
+interface Sink {
+  push(event: Event): void;
+  end(): void;
+}
+
+export interface JobWatcherOptions {
+  upstream: UpstreamClient;
+  intervalMs: number;
+  scheduler?: Scheduler;
+  logger?: Logger;
+  /** Consecutive failed polls (after the client's own retries) before subscribers get the error. */
+  maxConsecutiveFailures?: number;
+  /** Cap on the backoff between failed polls. */
+  maxBackoffMs?: number;
+}
+
+export interface WatchRequest {
+  jobId: string;
+  credentials: Credentials;
+  credentialPrint: string;
+  requestId?: string;
+}
+
+export interface JobWatcher {
+  /** Jobs as they change; the first is the current job; completes after a terminal state. */
+  watch(request: WatchRequest): AsyncIterableIterator<Event>;
+  /** Number of running poll loops (one per credential and job). */
+  readonly activeLoops: number;
+  readonly activeSubscribers: number;
+  /** Ends every stream cleanly (graceful shutdown). */
+  close(): void;
+}
+
+export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
+  const schedule = options.scheduler ?? realScheduler;
+  const maxFailures = options.maxConsecutiveFailures ?? 5;
+  const maxBackoffMs = options.maxBackoffMs ?? 60_000;
+  const loops = new Map<string, PollLoop>();
+  let subscribers = 0;
+
+  class PollLoop {
+    readonly sinks = new Set<Sink>();
+    last: Job | undefined;
+    failures = 0;
+    cancelTimer: (() => void) | undefined;
+    readonly abort = new AbortController();
+    ended = false;
+
+    constructor(
+      readonly key: string,
+      readonly request: WatchRequest,
+    ) {}
+
+    add(sink: Sink) {
+      this.sinks.add(sink);
+      if (this.last) sink.push({ job: this.last });
+    }
+
+    remove(sink: Sink) {
+      this.sinks.delete(sink);
+      if (this.sinks.size === 0) this.stop();
+    }
+
+    stop() {
+      if (this.ended) return;
+      this.ended = true;
+      this.cancelTimer?.();
+      this.abort.abort();
+      loops.delete(this.key);
+      for (const sink of this.sinks) sink.end();
+    }
+
+    broadcast(event: Event) {
+      for (const sink of this.sinks) sink.push(event);
+    }
+
+    async poll() {
+      this.cancelTimer = undefined;
+      let job: Job | undefined;
+      try {
+        const page = await options.upstream.listJobs(
+          { jobId: this.request.jobId, states: JOB_STATES, pageSize: 1 },
+          {
+            credentials: this.request.credentials,
+            signal: this.abort.signal,
+            requestId: this.request.requestId,
+          },
+        );
+        job = page.jobs.find((candidate) => candidate.id === this.request.jobId);
+      } catch (error) {
+        if (this.ended) return;
+        this.failures++;
+        const final =
+          !(error instanceof UpstreamError) || !isTransient(error) || this.failures >= maxFailures;
+        if (final) {
+          options.logger?.warn({ err: error, failures: this.failures }, 'job watch gave up');
+          this.broadcast({
+            error: error instanceof UpstreamError ? upstreamGraphQLError(error) : unexpected(),
+          });
+          this.stop();
+          return;
+        }
+        const backoff = Math.min(maxBackoffMs, options.intervalMs * 2 ** this.failures);
+        this.cancelTimer = schedule(() => void this.poll(), backoff);
+        return;
+      }
+      if (this.ended) return;
+      this.failures = 0;
+      if (!job) {
+        this.broadcast({
+          error: gatewayError(
+            'NOT_FOUND',
+            `No job with jobId ${JSON.stringify(this.request.jobId.slice(0, 80))} in this account.`,
+          ),
+        });
+        this.stop();
+        return;
+      }
+      if (!this.last || changed(this.last, job)) {
+        this.last = job;
+        this.broadcast({ job });
+      }
+      if (TERMINAL_STATES.has(job.state)) {
+        this.stop();
+        return;
+      }
+      this.cancelTimer = schedule(() => void this.poll(), options.intervalMs);
+    }
+  }
+
+  return {
+    watch(request) {
+      return new Repeater<Event>(async (push, stop) => {
+        const key = `${request.credentialPrint}\u0000${request.jobId}`;
+        let loop = loops.get(key);
+        const fresh = !loop;
+        if (!loop) {
+          loop = new PollLoop(key, request);
+          loops.set(key, loop);
+        }
+        const sink: Sink = { push: (event) => void push(event), end: () => stop() };
+        subscribers++;
+        loop.add(sink);
+        if (fresh) void loop.poll();
+        await stop;
+        subscribers--;
+        loop.remove(sink);
+      });
+    },
+    get activeLoops() {
+      return loops.size;
+    },
+    get activeSubscribers() {
+      return subscribers;
+    },
+    close() {
+      for (const loop of [...loops.values()]) loop.stop();
+    },
+  };
+}
+
+function changed(before: Job, after: Job): boolean {
+  return (
+    before.state !== after.state ||
+    before.createdAt !== after.createdAt ||
+    before.startedAt !== after.startedAt ||
+    before.completedAt !== after.completedAt
+  );
+}
+
+function unexpected(): GraphQLError {
+  return gatewayError('UPSTREAM_ERROR', 'Watching the job failed unexpectedly.');
+}
