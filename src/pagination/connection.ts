@@ -43,9 +43,10 @@ export interface ConnectionRequest {
 export async function resolveJobConnection(request: ConnectionRequest): Promise<JobConnectionShape> {
   const { filter, first, codec, credentialPrint } = request;
   const filterPrint = filterFingerprint(filter);
-  const position = request.after
-    ? codec.decode(request.after, filterPrint, credentialPrint)
-    : ({ mode: 's', pageSize: first, skip: 0 } as const);
+  const position =
+    request.after !== undefined && request.after !== null
+      ? codec.decode(request.after, filterPrint, credentialPrint)
+      : ({ mode: 's', pageSize: first, skip: 0 } as const);
   const edges: JobEdgeShape[] = [];
   if (position.mode === 'e') return connection(edges, false);
 

@@ -1,0 +1,190 @@
+// SPEC §4's six pagination properties, through the real server, with upstream call counts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { CUSTOMER_A } from '../support/accounts';
+import { expectedJobs, type Harness, HEADERS_B, startHarness } from '../support/gateway';
+
+const PAGE = `query Page($first: Int, $after: String, $filter: JobFilter) {
+  jobs(first: $first, after: $after, filter: $filter) {
+    edges { cursor node { jobId state } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+let harness: Harness;
+afterEach(() => harness?.close());
+
+interface Page {
+  edges: { cursor: string; node: { jobId: string; state: string } }[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+}
+
+async function page(first: number, after: string | null, filter: Record<string, unknown>): Promise<Page> {
+  const result = await harness.query<{ jobs: Page }>(PAGE, { first, after, filter });
+  expect(result.errors).toBeUndefined();
+  return result.data!.jobs;
+}
+
+/** Follows endCursor until hasNextPage is false; returns the ids and how many GraphQL pages it took. */
+async function walk(first: number, filter: Record<string, unknown>) {
+  const ids: string[] = [];
+  let after: string | null = null;
+  let pages = 0;
+  for (;;) {
+    const result = await page(first, after, filter);
+    pages++;
+    ids.push(...result.edges.map((edge) => edge.node.jobId));
+    if (!result.pageInfo.hasNextPage) return { ids, pages, last: result };
+    after = result.pageInfo.endCursor;
+    expect(pages).toBeLessThan(500);
+  }
+}
+
+const FINISHED = { states: ['COMPLETED', 'FAILED', 'ABORTED'] };
+
+describe('pagination (SPEC §4)', () => {
+  it.each([1, 7, 20, 100])(
+    '1. walk with first=%i returns every job once, in order, one upstream call per page',
+    async (first) => {
+      harness = startHarness();
+      const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map((job) => job.id);
+      expect(expected.length).toBeGreaterThan(200);
+      const { ids, pages } = await walk(first, FINISHED);
+      expect(ids).toEqual(expected);
+      expect(harness.sim.calls).toBe(pages);
+      expect(pages).toBe(Math.ceil(expected.length / first));
+    },
+  );
+
+  it('2. resumes after any edge with the jobs right after it', async () => {
+    harness = startHarness();
+    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map((job) => job.id);
+    const first = await page(10, null, FINISHED);
+    const second = await page(10, first.pageInfo.endCursor, FINISHED);
+    const edges = [...first.edges, ...second.edges];
+    for (const index of [0, 3, 9, 10, 15, 19]) {
+      const resumed = await page(5, edges[index]!.cursor, FINISHED);
+      expect(resumed.edges.map((edge) => edge.node.jobId)).toEqual(expected.slice(index + 1, index + 6));
+      expect(resumed.pageInfo.hasNextPage).toBe(true);
+    }
+    // A different page size after a mid-page cursor still lines up, following the upstream key as needed.
+    const long = await page(30, edges[4]!.cursor, FINISHED);
+    expect(long.edges.map((edge) => edge.node.jobId)).toEqual(expected.slice(5, 35));
+  });
+
+  it('3. fills short upstream pages by following keys, within the documented bound', async () => {
+    harness = startHarness();
+    harness.sim.configure({ quirks: ['short-pages'] });
+    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map((job) => job.id);
+    const first = await page(20, null, FINISHED);
+    expect(first.edges.map((edge) => edge.node.jobId)).toEqual(expected.slice(0, 20));
+    expect(harness.sim.calls).toBe(2);
+    const { ids } = await walk(20, FINISHED);
+    expect(ids).toEqual(expected);
+  });
+
+  it('4. ends on an empty key, and a trailing empty page ends the walk with empty edges and no error', async () => {
+    harness = startHarness();
+    const expected = expectedJobs(harness, CUSTOMER_A, { states: ['QUEUED', 'STARTED'] });
+    expect(expected.length).toBeGreaterThan(3);
+    const all = await page(100, null, {});
+    expect(all.edges).toHaveLength(expected.length);
+    expect(all.pageInfo.hasNextPage).toBe(false);
+    expect(harness.sim.calls).toBe(1);
+    // After the end: no upstream call, nothing more.
+    const beyond = await page(10, all.pageInfo.endCursor, {});
+    expect(beyond).toEqual({
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    });
+    expect(harness.sim.calls).toBe(1);
+
+    harness.sim.configure({ quirks: ['trailing-empty-page'] });
+    const full = await page(expected.length, null, {});
+    expect(full.pageInfo.hasNextPage).toBe(true);
+    const trailing = await page(expected.length, full.pageInfo.endCursor, {});
+    expect(trailing.edges).toEqual([]);
+    expect(trailing.pageInfo.hasNextPage).toBe(false);
+    // A short page followed by an empty one: the fill stops there too.
+    const short = await page(expected.length + 5, null, {});
+    expect(short.edges).toHaveLength(expected.length);
+    expect(short.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('5. binds a cursor to its filter and credentials; garbage never reaches the upstream', async () => {
+    harness = startHarness();
+    const first = await page(5, null, FINISHED);
+    const cursor = first.pageInfo.endCursor!;
+    const calls = harness.sim.calls;
+
+    const other = await harness.query(PAGE, { first: 5, after: cursor, filter: { states: ['COMPLETED'] } });
+    expect(other.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(other.errors?.[0]?.message).toMatch(/cursor belongs to a different filter/);
+
+    const tampered = [
+      cursor.slice(0, -3),
+      `${cursor}x`,
+      cursor.replace(/\.(\d+)\./, '.99.'),
+      cursor.replace('.b5.', '.b100.'),
+      cursor.replace(/\.[A-Za-z0-9_-]{16}\./, '.AAAAAAAAAAAAAAAA.'),
+      'v1.x.s1.0.AAAAAAAAAAAAAAAA.',
+      '',
+      'null',
+      'a'.repeat(5000),
+    ];
+    for (const after of tampered) {
+      const result = await harness.query(PAGE, { first: 5, after, filter: FINISHED });
+      expect(
+        result.errors?.[0]?.extensions?.code,
+        `${after.slice(0, 40)} ${JSON.stringify(result.errors)}`,
+      ).toBe('BAD_USER_INPUT');
+    }
+    const foreign = await harness.query(PAGE, { first: 5, after: cursor, filter: FINISHED }, HEADERS_B);
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(harness.sim.calls).toBe(calls);
+  });
+
+  it('6. cursors are opaque, URL-safe and bounded', async () => {
+    harness = startHarness();
+    const { edges } = await page(100, null, FINISHED);
+    for (const edge of edges) {
+      expect(edge.cursor).toMatch(/^[A-Za-z0-9._-]+$/);
+      expect(edge.cursor.length).toBeLessThan(512);
+      expect(edge.cursor).not.toContain(edge.node.jobId);
+    }
+    expect(new Set(edges.map((edge) => edge.cursor)).size).toBe(edges.length);
+  });
+
+  it('is forward only: hasPreviousPage is false and last/before do not exist', async () => {
+    harness = startHarness();
+    const result = await harness.query('{ jobs(last: 5) { edges { cursor } } }');
+    expect(result.errors?.[0]?.message).toContain('Unknown argument "last"');
+    expect(result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(harness.sim.calls).toBe(0);
+  });
+
+  it('walks Corpus.jobs the same way through _entities', async () => {
+    harness = startHarness();
+    const expected = expectedJobs(harness, CUSTOMER_A, { ...FINISHED, corpusIds: [3] }).map((job) => job.id);
+    const ids: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const result = await harness.query(
+        `query($after: String) { _entities(representations: [{ __typename: "Corpus", id: 3 }]) {
+          ... on Corpus { id jobs(first: 25, after: $after, states: [COMPLETED, FAILED, ABORTED]) {
+            edges { node { jobId corpusIds } } pageInfo { hasNextPage endCursor } } } } }`,
+        { after },
+      );
+      expect(result.errors).toBeUndefined();
+      const jobs = result.data._entities[0].jobs;
+      ids.push(...jobs.edges.map((edge: any) => edge.node.jobId));
+      if (!jobs.pageInfo.hasNextPage) break;
+      after = jobs.pageInfo.endCursor;
+    }
+    expect(ids).toEqual(expected);
+  });
+});
