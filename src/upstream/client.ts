@@ -86,13 +86,18 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       let response: Response;
       let text: string;
       try {
-        response = await options.fetch(url, {
-          method: 'POST',
-          headers: buildHeaders(call, remaining),
-          body,
-          signal: controller.signal,
-        });
-        text = await response.text();
+        // Raced against the signal: a transport that ignores aborts must not outlive the deadline.
+        [response, text] = await untilAborted(
+          controller.signal,
+          options
+            .fetch(url, {
+              method: 'POST',
+              headers: buildHeaders(call, remaining),
+              body,
+              signal: controller.signal,
+            })
+            .then(async (answer) => [answer, await answer.text()] as const),
+        );
       } catch (error) {
         throw transportError(error, controller.signal, remaining);
       }
@@ -279,5 +284,24 @@ function unexpected(error: unknown): UpstreamError {
     kind: 'network',
     message: 'The upstream call failed unexpectedly.',
     cause: error,
+  });
+}
+
+/** Settles with `work`, or rejects as soon as `signal` aborts, whichever comes first. */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
   });
 }

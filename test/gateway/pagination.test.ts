@@ -173,14 +173,14 @@ describe('pagination (SPEC §4)', () => {
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const result = await harness.query(
+      const result: any = await harness.query(
         `query($after: String) { _entities(representations: [{ __typename: "Corpus", id: 3 }]) {
           ... on Corpus { id jobs(first: 25, after: $after, states: [COMPLETED, FAILED, ABORTED]) {
             edges { node { jobId corpusIds } } pageInfo { hasNextPage endCursor } } } } }`,
         { after },
       );
       expect(result.errors).toBeUndefined();
-      const jobs = result.data._entities[0].jobs;
+      const jobs: any = result.data._entities[0].jobs;
       ids.push(...jobs.edges.map((edge: any) => edge.node.jobId));
       if (!jobs.pageInfo.hasNextPage) break;
       after = jobs.pageInfo.endCursor;

@@ -1,0 +1,204 @@
+// SPEC §3 mapping rules and input validation through the real server (validation makes no upstream call).
+import { afterEach, describe, expect, it } from 'vitest';
+import { CUSTOMER_A } from '../support/accounts';
+import { FIXED_START } from '../support/clock';
+import { ALL_STATE_NAMES, expectedJobs, type Harness, JOB_FIELDS, startHarness } from '../support/gateway';
+
+let harness: Harness;
+afterEach(() => harness?.close());
+
+const DAY = 86_400;
+const iso = (secs: number) => new Date(secs * 1000).toISOString().replace('.000Z', 'Z');
+
+describe('mapping (SPEC §3)', () => {
+  it('maps enums without prefixes, epoch strings to DateTime and "0"/empty to null', async () => {
+    harness = startHarness();
+    const job = harness.sim.addJob({ queuedForSecs: 30, runForSecs: 60, userHandle: '' });
+    const result = await harness.query(
+      `query($id: String!) { job(jobId: $id) { ${JOB_FIELDS} corpora { id } } }`,
+      {
+        id: job.id,
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.job).toEqual({
+      id: Buffer.from(`Job:${job.id}`).toString('base64url'),
+      jobId: job.id,
+      type: 'CORPUS_REBUILD_VECTOR_INDEX',
+      state: 'QUEUED',
+      isTerminal: false,
+      corpusIds: [1],
+      corpora: [{ id: 1 }],
+      createdAt: iso(job.createdAt),
+      startedAt: null,
+      completedAt: null,
+      userHandle: null,
+    });
+    expect(result.data.job.createdAt).toBe(new Date(FIXED_START).toISOString().replace('.000Z', 'Z'));
+  });
+
+  it('maps unknown upstream enum values to UNKNOWN, never an error', async () => {
+    harness = startHarness();
+    harness.sim.configure({ quirks: ['unknown-enums', 'int64-numbers', 'omit-empty'] });
+    const result = await harness.query(
+      '{ jobs(first: 6) { edges { node { type state isTerminal createdAt } } } }',
+    );
+    expect(result.errors).toBeUndefined();
+    const nodes = result.data.jobs.edges.map((edge: any) => edge.node);
+    expect(nodes[0]).toMatchObject({ type: 'UNKNOWN', state: 'UNKNOWN', isTerminal: false });
+    expect(nodes[1].state).not.toBe('UNKNOWN');
+    expect(nodes.every((node: any) => typeof node.createdAt === 'string')).toBe(true);
+  });
+
+  it('always sends states explicitly, and createdAfter as epochSecs', async () => {
+    harness = startHarness();
+    const since = Math.floor(FIXED_START / 1000) - 10 * DAY;
+    await harness.query('{ jobs { edges { cursor } } }');
+    await harness.query(
+      'query($after: DateTime) { jobs(first: 5, filter: { states: [FAILED], corpusIds: [2, 1, 2], createdAfter: $after }) { edges { cursor } } }',
+      { after: iso(since) },
+    );
+    expect(harness.sim.recorded.map((call) => call.body)).toEqual([
+      { state: ['JOB_STATE__QUEUED', 'JOB_STATE__STARTED'], numResults: 20 },
+      { state: ['JOB_STATE__FAILED'], numResults: 5, corpusId: [1, 2], epochSecs: String(since) },
+    ]);
+  });
+
+  it('finds a finished job by jobId (all seven states) and returns null for an unknown one', async () => {
+    harness = startHarness();
+    const done = expectedJobs(harness, CUSTOMER_A, { states: ['COMPLETED'] })[0]!;
+    const found = await harness.query('query($id: String!) { job(jobId: $id) { jobId state isTerminal } }', {
+      id: done.id,
+    });
+    expect(found.data.job).toEqual({ jobId: done.id, state: 'COMPLETED', isTerminal: true });
+    expect((harness.sim.recorded[0]!.body as any).state).toEqual(
+      ALL_STATE_NAMES.map((state) => `JOB_STATE__${state}`),
+    );
+    const missing = await harness.query('{ job(jobId: "no-such-job") { jobId } }');
+    expect(missing.errors).toBeUndefined();
+    expect(missing.data.job).toBeNull();
+    expect(harness.sim.calls).toBe(2);
+  });
+
+  it('resolves node and nodes by global id, null for unknown jobs', async () => {
+    harness = startHarness();
+    const jobs = expectedJobs(harness, CUSTOMER_A, { states: ['FAILED'] }).slice(0, 2);
+    const ids = jobs.map((job) => Buffer.from(`Job:${job.id}`).toString('base64url'));
+    const ghost = Buffer.from('Job:ghost').toString('base64url');
+    const result = await harness.query(
+      'query($id: ID!, $ids: [ID!]!) { node(id: $id) { id ... on Job { jobId } } nodes(ids: $ids) { ... on Job { jobId state } } }',
+      { id: ids[0], ids: [...ids, ghost] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.node).toEqual({ id: ids[0], jobId: jobs[0]!.id });
+    expect(result.data.nodes).toEqual([
+      { jobId: jobs[0]!.id, state: 'FAILED' },
+      { jobId: jobs[1]!.id, state: 'FAILED' },
+      null,
+    ]);
+    expect(harness.sim.calls).toBe(3);
+  });
+});
+
+describe('input validation (no upstream call)', () => {
+  const cases: [string, string, Record<string, unknown>, RegExp][] = [
+    [
+      'first 0',
+      'query($v: Int) { jobs(first: $v) { edges { cursor } } }',
+      { v: 0 },
+      /`first` must be between 1 and 100/,
+    ],
+    [
+      'first 101',
+      'query($v: Int) { jobs(first: $v) { edges { cursor } } }',
+      { v: 101 },
+      /`first` must be between 1 and 100/,
+    ],
+    ['first -5', 'query($v: Int) { jobs(first: $v) { edges { cursor } } }', { v: -5 }, /`first`/],
+    [
+      'first not a number',
+      'query($v: Int) { jobs(first: $v) { edges { cursor } } }',
+      { v: 'ten' },
+      /Int cannot represent/,
+    ],
+    [
+      'empty states',
+      '{ jobs(filter: { states: [] }) { edges { cursor } } }',
+      {},
+      /`states` must not be empty/,
+    ],
+    [
+      'unknown state',
+      'query($v: [JobState!]) { jobs(filter: { states: $v }) { edges { cursor } } }',
+      { v: ['DONE'] },
+      /JobState/,
+    ],
+    ['corpus id 0', '{ jobs(filter: { corpusIds: [0] }) { edges { cursor } } }', {}, /positive corpus ids/],
+    [
+      'corpus id negative',
+      '{ jobs(filter: { corpusIds: [3, -1] }) { edges { cursor } } }',
+      {},
+      /positive corpus ids/,
+    ],
+    [
+      'createdAfter 181 days ago',
+      'query($v: DateTime) { jobs(filter: { createdAfter: $v }) { edges { cursor } } }',
+      { v: iso(Math.floor(FIXED_START / 1000) - 181 * DAY) },
+      /more than 180 days ago/,
+    ],
+    [
+      'createdAfter in the future',
+      'query($v: DateTime) { jobs(filter: { createdAfter: $v }) { edges { cursor } } }',
+      { v: iso(Math.floor(FIXED_START / 1000) + 3600) },
+      /in the future/,
+    ],
+    [
+      'createdAfter not a date',
+      'query($v: DateTime) { jobs(filter: { createdAfter: $v }) { edges { cursor } } }',
+      { v: '2026-02-30T00:00:00Z' },
+      /Invalid DateTime/,
+    ],
+    [
+      'createdAfter without zone',
+      'query($v: DateTime) { jobs(filter: { createdAfter: $v }) { edges { cursor } } }',
+      { v: '2026-11-01T00:00:00' },
+      /Invalid DateTime/,
+    ],
+    [
+      'Corpus.jobs empty states',
+      '{ _entities(representations: [{ __typename: "Corpus", id: 1 }]) { ... on Corpus { jobs(states: []) { edges { cursor } } } } }',
+      {},
+      /`states` must not be empty/,
+    ],
+    ['empty jobId', '{ job(jobId: "") { jobId } }', {}, /non-empty job id/],
+    ['bad global id', '{ node(id: "!!") { id } }', {}, /Invalid global ID/],
+    [
+      'global id of another type',
+      `{ node(id: "${Buffer.from('User:1').toString('base64url')}") { id } }`,
+      {},
+      /Invalid global ID/,
+    ],
+  ];
+
+  it.each(cases)('%s → BAD_USER_INPUT', async (_name, query, variables, message) => {
+    harness = startHarness();
+    const result = await harness.query(query, variables);
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0]?.message).toMatch(message);
+    expect(result.status).toBeLessThan(500);
+    expect(harness.sim.calls).toBe(0);
+  });
+
+  it('accepts the 180-day boundary and offsets in DateTime', async () => {
+    harness = startHarness();
+    const edge = Math.floor(FIXED_START / 1000) - 180 * DAY + 60;
+    const result = await harness.query(
+      'query($v: DateTime) { jobs(filter: { createdAfter: $v }) { edges { cursor } } }',
+      {
+        v: new Date(edge * 1000).toISOString().replace('Z', '+00:00'),
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    expect((harness.sim.recorded[0]!.body as any).epochSecs).toBe(String(edge));
+  });
+});
