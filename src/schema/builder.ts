@@ -23,8 +23,16 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    edgesFieldOptions: { nullable: false },
-    nodeFieldOptions: { nullable: false },
+    edgesFieldOptions: { nullable: false, description: 'The jobs of this page, each with its cursor.' },
+    nodeFieldOptions: { nullable: false, description: 'The job.' },
+    cursorFieldOptions: {
+      description: 'Opaque cursor of this position: pass it as `after` to get the jobs after it.',
+    },
+    pageInfoFieldOptions: { description: 'Whether more jobs follow and the cursor to get them.' },
+    hasNextPageFieldOptions: { description: 'True when more jobs follow: pass `endCursor` as `after`.' },
+    hasPreviousPageFieldOptions: { description: 'Always false: paging is forward only.' },
+    startCursorFieldOptions: { description: 'Cursor of the first edge; null when the page is empty.' },
+    endCursorFieldOptions: { description: 'Cursor of the last edge; null when the page is empty.' },
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: decodeJobGlobalId,
     idFieldOptions: { description: 'Opaque global ID (Relay Node).' },
