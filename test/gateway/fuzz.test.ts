@@ -85,7 +85,7 @@ describe('fuzz: cursors and arguments', () => {
     const badFirst = fc.oneof(
       fc.integer({ max: 0 }),
       fc.integer({ min: 101 }),
-      fc.double({ noInteger: true }),
+      fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }),
       fc.string(),
       fc.boolean(),
     );
@@ -105,7 +105,7 @@ describe('fuzz: cursors and arguments', () => {
         ),
       }),
       fc.record({ corpusIds: fc.array(fc.integer({ max: 0 }), { minLength: 1, maxLength: 5 }) }),
-      fc.record({ corpusIds: fc.array(fc.double({ noInteger: true }), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ corpusIds: fc.array(fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }), { minLength: 1, maxLength: 3 }) }),
       fc.record({ createdAfter: badDate }),
     );
     const variables = fc.oneof(
