@@ -1,6 +1,6 @@
 // createGateway(deps) → the Yoga server with its plugins, masking and per-request context. No listening
 // here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { type ContextDeps, createContextFactory, type GatewayContext } from './context';
 import { createFingerprinter } from './credentials';
 import { type Logger, silentLogger } from './logger';
@@ -105,7 +105,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     maskedErrors: true,
     logging: logger,
-    plugins: [useInputErrorCodes()],
+    // Execution cancellation: a client that goes away stops its resolvers, upstream calls and streams.
+    plugins: [useExecutionCancellation(), useInputErrorCodes()],
     graphiql:
       options.graphiql === false
         ? false

@@ -105,7 +105,12 @@ describe('fuzz: cursors and arguments', () => {
         ),
       }),
       fc.record({ corpusIds: fc.array(fc.integer({ max: 0 }), { minLength: 1, maxLength: 5 }) }),
-      fc.record({ corpusIds: fc.array(fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }), { minLength: 1, maxLength: 3 }) }),
+      fc.record({
+        corpusIds: fc.array(fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+      }),
       fc.record({ createdAfter: badDate }),
     );
     const variables = fc.oneof(

@@ -1,0 +1,175 @@
+// Subscription.jobUpdated over SSE with a real graphql-sse client (distinct connections mode) through the
+// real server's yoga.fetch; polls are driven by a manual scheduler and jobs move on the simulator's clock.
+import { createClient } from 'graphql-sse';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, HEADERS_A, startHarness } from '../support/gateway';
+import { type ManualScheduler, manualScheduler, until } from '../support/scheduler';
+
+const WATCH =
+  'subscription($jobId: String!) { jobUpdated(jobId: $jobId) { jobId state isTerminal startedAt completedAt } }';
+
+let harness: Harness;
+let scheduler: ManualScheduler;
+const clients: { dispose(): void }[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.dispose();
+  await harness?.close();
+});
+
+function setup() {
+  scheduler = manualScheduler();
+  harness = startHarness({ scheduler: scheduler.schedule, pollIntervalMs: 1000 });
+}
+
+/** Lets one poll interval pass once every loop has scheduled its next poll. */
+async function interval(loops = 1) {
+  await until(() => scheduler.pending === loops);
+  scheduler.tick();
+}
+
+function subscribe(jobId: string, headers: Record<string, string> = HEADERS_A) {
+  const client = createClient({
+    url: 'http://gateway.test/graphql',
+    fetchFn: (input: string, init?: RequestInit) => harness.gateway.yoga.fetch(new Request(input, init)),
+    headers,
+    retryAttempts: 0,
+  });
+  clients.push(client);
+  return client.iterate({ query: WATCH, variables: { jobId } });
+}
+
+describe('jobUpdated', () => {
+  it('emits QUEUED → STARTED → COMPLETED, then completes; one poll per interval', async () => {
+    setup();
+    const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
+    const events = subscribe(job.id);
+    const first = await events.next();
+    expect(first.value).toEqual({
+      data: {
+        jobUpdated: { jobId: job.id, state: 'QUEUED', isTerminal: false, startedAt: null, completedAt: null },
+      },
+    });
+    expect(harness.sim.calls).toBe(1);
+
+    // An interval with no change: a poll, no event.
+    await interval();
+    await until(() => harness.sim.calls === 2 && scheduler.pending === 1);
+
+    harness.clock.advance(11_000);
+    await interval();
+    const second = await events.next();
+    expect(second.value?.data?.jobUpdated).toMatchObject({ state: 'STARTED', isTerminal: false });
+    expect(second.value?.data?.jobUpdated.startedAt).not.toBeNull();
+
+    harness.clock.advance(20_000);
+    await interval();
+    const third = await events.next();
+    expect(third.value?.data?.jobUpdated).toMatchObject({ state: 'COMPLETED', isTerminal: true });
+    expect((await events.next()).done).toBe(true);
+    expect(harness.sim.calls).toBe(4);
+    expect(scheduler.pending).toBe(0);
+    expect(harness.gateway.watcher.activeLoops).toBe(0);
+  });
+
+  it('shares one poll loop between subscribers with the same credentials', async () => {
+    setup();
+    const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
+    const streams = [subscribe(job.id), subscribe(job.id), subscribe(job.id)];
+    for (const stream of streams) expect((await stream.next()).value?.data?.jobUpdated.state).toBe('QUEUED');
+    expect(harness.gateway.watcher.activeLoops).toBe(1);
+    expect(harness.sim.calls).toBe(1);
+    for (let n = 1; n <= 3; n++) {
+      await interval();
+      await until(() => harness.sim.calls === 1 + n && scheduler.pending === 1);
+    }
+    harness.clock.advance(11_000);
+    await interval();
+    for (const stream of streams) expect((await stream.next()).value?.data?.jobUpdated.state).toBe('STARTED');
+    expect(harness.sim.calls).toBe(5);
+  });
+
+  it('never merges polls of different credentials', async () => {
+    setup();
+    const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
+    const withKey = subscribe(job.id);
+    const withToken = subscribe(job.id, { authorization: 'Bearer demo-token', 'customer-id': '1234567890' });
+    await withKey.next();
+    await withToken.next();
+    expect(harness.gateway.watcher.activeLoops).toBe(2);
+    await interval(2);
+    await until(() => harness.sim.recorded.length === 4);
+    const credentials = harness.sim.recorded.map(
+      (call) => call.headers['x-api-key'] ?? call.headers.authorization,
+    );
+    expect(credentials.sort()).toEqual([
+      'Bearer demo-token',
+      'Bearer demo-token',
+      'demo-api-key',
+      'demo-api-key',
+    ]);
+  });
+
+  it('stops polling when the last subscriber leaves', async () => {
+    setup();
+    const job = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
+    const a = subscribe(job.id);
+    const b = subscribe(job.id);
+    await a.next();
+    await b.next();
+    await a.return?.();
+    await interval();
+    await until(() => harness.sim.calls === 2);
+    expect(harness.gateway.watcher.activeLoops).toBe(1);
+    await b.return?.();
+    await until(() => harness.gateway.watcher.activeLoops === 0);
+    expect(scheduler.pending).toBe(0);
+    for (let i = 0; i < 5; i++) scheduler.tick();
+    expect(harness.sim.calls).toBe(2);
+  });
+
+  it('sends NOT_FOUND for an unknown job, then completes', async () => {
+    setup();
+    const events = subscribe('no-such-job');
+    const first = await events.next();
+    expect(first.value?.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    expect((await events.next()).done).toBe(true);
+    expect(harness.gateway.watcher.activeLoops).toBe(0);
+  });
+
+  it('answers UNAUTHENTICATED without credentials and makes no upstream call', async () => {
+    setup();
+    const events = subscribe('any', {});
+    const first = await events.next();
+    expect(first.value?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(harness.sim.calls).toBe(0);
+  });
+
+  it('backs off on transient upstream errors and surfaces them only when it gives up', async () => {
+    setup();
+    const job = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
+    const events = subscribe(job.id);
+    await events.next();
+    harness.sim.failNext('unavailable', 20);
+    for (let failures = 1; failures <= 5; failures++) {
+      await interval();
+      await until(() => harness.sim.calls === 1 + failures);
+    }
+    const error = await events.next();
+    expect(error.value?.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: { httpStatus: 503 },
+    });
+    expect((await events.next()).done).toBe(true);
+  });
+
+  it('ends open streams on shutdown', async () => {
+    setup();
+    const job = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
+    const events = subscribe(job.id);
+    await events.next();
+    harness.gateway.watcher.close();
+    expect((await events.next()).done).toBe(true);
+    expect(scheduler.pending).toBe(0);
+  });
+});
