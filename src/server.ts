@@ -1,5 +1,6 @@
 // createGateway(deps) → the Yoga server with its plugins, masking and per-request context. No listening
 // here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { type ContextDeps, createContextFactory, type GatewayContext } from './context';
 import { createFingerprinter } from './credentials';
@@ -106,7 +107,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     maskedErrors: true,
     logging: logger,
     // Execution cancellation: a client that goes away stops its resolvers, upstream calls and streams.
-    plugins: [useExecutionCancellation(), useInputErrorCodes()],
+    // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
+    plugins: [
+      useExecutionCancellation(),
+      useInputErrorCodes(),
+      useGraphQLSSE({ endpoint: '/graphql/stream' }),
+    ],
     graphiql:
       options.graphiql === false
         ? false

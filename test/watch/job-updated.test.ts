@@ -173,3 +173,34 @@ describe('jobUpdated', () => {
     expect(scheduler.pending).toBe(0);
   });
 });
+
+describe('jobUpdated over loopback HTTP', () => {
+  it('works with graphql-sse in both modes and stops polling when the client disconnects', async () => {
+    const { createServer } = await import('node:http');
+    setup();
+    const server = createServer(harness.gateway.yoga);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    try {
+      const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
+      for (const singleConnection of [false, true]) {
+        const client = createClient({
+          url: `http://127.0.0.1:${port}/graphql${singleConnection ? '/stream' : ''}`,
+          singleConnection,
+          headers: HEADERS_A,
+          retryAttempts: 0,
+        });
+        clients.push(client);
+        const events = client.iterate({ query: WATCH, variables: { jobId: job.id } });
+        const first = await events.next();
+        expect(first.value?.data?.jobUpdated).toMatchObject({ jobId: job.id });
+        await events.return?.();
+        client.dispose();
+        await until(() => harness.gateway.watcher.activeLoops === 0);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
