@@ -54,15 +54,16 @@ export function createContextFactory(deps: ContextDeps) {
         throw toGraphQLError(error);
       }
     };
+    const credentialPrint = credentials ? deps.fingerprint(credentials) : '';
     return {
       credentials,
-      credentialPrint: credentials ? deps.fingerprint(credentials) : '',
+      credentialPrint,
       requestId,
       signal,
       now: deps.now,
       cursors: deps.cursors,
       logger: deps.logger,
-      loaders: createLoaders(listJobs),
+      loaders: createLoaders({ listJobs, codec: deps.cursors, credentialPrint }),
       watcher: deps.watcher,
       listJobs,
     };

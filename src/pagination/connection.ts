@@ -90,7 +90,7 @@ export async function resolveJobConnection(request: ConnectionRequest): Promise<
   }
 }
 
-function connection(edges: JobEdgeShape[], hasNextPage: boolean): JobConnectionShape {
+export function connection(edges: JobEdgeShape[], hasNextPage: boolean): JobConnectionShape {
   return {
     edges,
     pageInfo: {

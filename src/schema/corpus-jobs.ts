@@ -36,6 +36,7 @@ CorpusRef.implement({
           corpusIds: [corpus.id],
           states: args.states,
           createdAfter: args.createdAfter,
+          batchByCorpus: true,
         }),
     }),
   }),

@@ -47,6 +47,8 @@ export interface FilterArgs {
   /** JobState names, already checked by GraphQL enum coercion. */
   states?: readonly string[] | null;
   createdAfter?: number | null;
+  /** Set by Corpus.jobs: first pages may be batched across corpora. */
+  batchByCorpus?: boolean;
 }
 
 /** Validates and normalises a filter before any upstream call. */
@@ -104,6 +106,16 @@ export function listJobsConnection(
 ): Promise<JobConnectionShape> {
   const first = validateFirst(args.first);
   const filter = normaliseFilter(filterArgs, context.now());
+  // A corpus's first page goes through the corpus loader, which batches many corpora into one call.
+  const corpusId = filter.corpusIds?.length === 1 ? filter.corpusIds[0] : undefined;
+  if (
+    filterArgs.batchByCorpus &&
+    corpusId !== undefined &&
+    (args.after === undefined || args.after === null)
+  ) {
+    const { corpusIds: _corpora, ...rest } = filter;
+    return context.loaders.corpusJobs.load({ corpusId, filter: rest, first });
+  }
   return resolveJobConnection({
     filter,
     first,

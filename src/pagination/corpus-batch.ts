@@ -1,0 +1,128 @@
+// Batching `Corpus.jobs` across corpora (federation): when a router asks N corpora for their first page with
+// the same arguments, one upstream call lists all N corpora (numResults 100). If that page is complete
+// (empty pageKey), it is split per corpus in upstream order; otherwise each corpus falls back to its own
+// call. Either way a corpus gets the same jobs and pageInfo; only a last edge that has more jobs after it may
+// carry a differently shaped (but equivalent) cursor.
+import DataLoader from 'dataloader';
+import type { ListJobsPage, ListJobsQuery } from '../upstream/wire';
+import {
+  type ConnectionRequest,
+  connection,
+  type JobConnectionShape,
+  type JobFilter,
+  resolveJobConnection,
+} from './connection';
+import { type CursorCodec, filterFingerprint } from './cursor';
+
+/** The largest page the upstream serves; the batched call asks for it. */
+export const BATCH_PAGE_SIZE = 100;
+
+export interface CorpusJobsRequest {
+  corpusId: number;
+  /** Normalised filter without corpusIds (states, createdAfter). */
+  filter: JobFilter;
+  first: number;
+}
+
+export interface CorpusJobsDeps {
+  fetchPage: (query: ListJobsQuery) => Promise<ListJobsPage>;
+  codec: CursorCodec;
+  credentialPrint: string;
+}
+
+export function createCorpusJobsLoader(deps: CorpusJobsDeps) {
+  const single = (request: CorpusJobsRequest) =>
+    resolveJobConnection({ ...base(deps), filter: corpusFilter(request), first: request.first });
+
+  return new DataLoader<CorpusJobsRequest, JobConnectionShape, string>(
+    async (requests) => {
+      const groups = new Map<string, CorpusJobsRequest[]>();
+      for (const request of requests) {
+        const key = argumentsKey(request);
+        groups.set(key, [...(groups.get(key) ?? []), request]);
+      }
+      const results = new Map<CorpusJobsRequest, JobConnectionShape | Error>();
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          const settle = async (request: CorpusJobsRequest, work: () => Promise<JobConnectionShape>) => {
+            try {
+              results.set(request, await work());
+            } catch (error) {
+              results.set(request, error as Error);
+            }
+          };
+          if (group.length === 1) return settle(group[0]!, () => single(group[0]!));
+          let page: ListJobsPage | undefined;
+          try {
+            page = await deps.fetchPage({
+              ...group[0]!.filter,
+              corpusIds: group.map((request) => request.corpusId),
+              pageSize: BATCH_PAGE_SIZE,
+            });
+          } catch (error) {
+            for (const request of group) results.set(request, error as Error);
+            return;
+          }
+          const complete = page.pageKey === '';
+          await Promise.all(
+            group.map((request) =>
+              settle(request, async () =>
+                complete
+                  ? fromCompleteList(
+                      page.jobs.filter((job) => job.corpusIds.includes(request.corpusId)),
+                      request,
+                      deps,
+                    )
+                  : single(request),
+              ),
+            ),
+          );
+        }),
+      );
+      return requests.map((request) => results.get(request) as JobConnectionShape | Error);
+    },
+    {
+      cacheKeyFn: (request) => `${request.corpusId}|${argumentsKey(request)}`,
+      // Entities arrive over several promise ticks; collect them for one macrotask before batching.
+      batchScheduleFn: (dispatch) => setImmediate(dispatch),
+    },
+  );
+}
+
+function base(deps: CorpusJobsDeps): Omit<ConnectionRequest, 'filter' | 'first'> {
+  return { codec: deps.codec, credentialPrint: deps.credentialPrint, fetchPage: deps.fetchPage };
+}
+
+function corpusFilter(request: CorpusJobsRequest): JobFilter {
+  return { ...request.filter, corpusIds: [request.corpusId] };
+}
+
+function argumentsKey(request: CorpusJobsRequest): string {
+  return JSON.stringify([
+    [...request.filter.states].sort(),
+    request.filter.createdAfter ?? null,
+    request.first,
+  ]);
+}
+
+/**
+ * The first page of a corpus whose whole list is known. Cursors are those of the single-corpus path: the
+ * position after edge i is "first page (size `first`), skip i+1", and the end of the list is the end cursor.
+ */
+function fromCompleteList(
+  jobs: ListJobsPage['jobs'],
+  request: CorpusJobsRequest,
+  deps: CorpusJobsDeps,
+): JobConnectionShape {
+  const filterPrint = filterFingerprint(corpusFilter(request));
+  const cursorAt = deps.codec.forPage(filterPrint, deps.credentialPrint, {
+    mode: 's',
+    pageSize: request.first,
+  });
+  const end = deps.codec.endCursor(filterPrint, deps.credentialPrint);
+  const edges = jobs.slice(0, request.first).map((node, index) => ({
+    node,
+    cursor: index + 1 < jobs.length ? cursorAt(index + 1) : end,
+  }));
+  return connection(edges, jobs.length > request.first);
+}
