@@ -1,13 +1,17 @@
 // createGateway(deps) → the Yoga server with its plugins, masking and per-request context. No listening
 // here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { type ContextDeps, createContextFactory, type GatewayContext } from './context';
 import { createFingerprinter } from './credentials';
 import { type Logger, silentLogger } from './logger';
 import { createCursorCodec } from './pagination/cursor';
+import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metrics';
 import { useInputErrorCodes } from './plugins/input-errors';
+import { LIMITS, limitPlugins } from './plugins/limits';
+import { useRequestLog } from './plugins/request-log';
 import { schema } from './schema/index';
+import { type CircuitBreaker, createCircuitBreaker } from './upstream/breaker';
 import { createUpstreamClient, type FetchLike, type UpstreamClient } from './upstream/client';
 import { createUndiciTransport } from './upstream/transport';
 import { createJobWatcher, type JobWatcher, type Scheduler } from './watch/job-watcher';
@@ -31,12 +35,20 @@ export interface GatewayOptions {
   scheduler?: Scheduler;
   /** Secrets for cursor tags and credential fingerprints; random per process when absent. */
   cursorSecret?: Uint8Array;
+  /** Consecutive transient upstream failures that open the circuit breaker, and how long it stays open. */
+  breaker?: { failureThreshold?: number; openMs?: number };
+  /** Prometheus metrics at /metrics (default on); false turns them off. */
+  metrics?: boolean;
+  /** Max sockets to the upstream (undici pool). */
+  upstreamConnections?: number;
 }
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   upstream: UpstreamClient;
   watcher: JobWatcher;
+  breaker: CircuitBreaker;
+  metrics: GatewayMetrics | undefined;
   /** Ends subscriptions and releases upstream sockets. */
   close(): Promise<void>;
 }
@@ -72,7 +84,13 @@ query RecentJobs($first: Int = 10, $after: String) {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? silentLogger;
-  const transport = options.fetch ? undefined : createUndiciTransport();
+  const transport = options.fetch ? undefined : createUndiciTransport({ connections: options.upstreamConnections });
+  const metrics = options.metrics === false ? undefined : createMetrics();
+  const breaker = createCircuitBreaker({
+    ...options.breaker,
+    now: options.now,
+    onChange: (state) => logger.warn({ state }, 'upstream circuit breaker changed state'),
+  });
   const upstream = createUpstreamClient({
     baseUrl: options.upstreamUrl,
     fetch: options.fetch ?? (transport as NonNullable<typeof transport>).fetch,
@@ -81,6 +99,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     retries: options.retries ?? 2,
     now: options.now,
     random: options.random,
+    guard: breaker,
+    onAttempt: (event) => {
+      metrics?.recordAttempt(event);
+      if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');
+    },
   });
   const watcher = createJobWatcher({
     upstream,
@@ -97,6 +120,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     fallbackCustomerId: options.fallbackCustomerId,
   };
+  metrics?.observe({
+    breaker: () => breaker.state(),
+    subscribers: () => watcher.activeSubscribers,
+    pollLoops: () => watcher.activeLoops,
+  });
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -114,7 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useGraphQLSSE({ endpoint: '/graphql/stream' }),
     ],
     graphiql:
-      options.graphiql === false
+      options.graphiql === false || options.introspection === false
         ? false
         : {
             title: 'jobs-gateway',
@@ -128,6 +156,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     upstream,
     watcher,
+    breaker,
+    metrics,
     async close() {
       watcher.close();
       await transport?.close();

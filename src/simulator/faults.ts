@@ -36,6 +36,8 @@ export interface FaultSettings {
   statusCode: string;
   /** A fault applied at random to this fraction of requests (0..1). */
   random: { fault: Fault; probability: number } | null;
+  /** A fault applied to every n-th request (deterministic "one in n"). */
+  periodic: { fault: Fault; every: number } | null;
   quirks: Quirk[];
 }
 
@@ -44,6 +46,7 @@ export const DEFAULT_FAULT_SETTINGS: FaultSettings = {
   retryAfterSeconds: 1,
   statusCode: 'INVALID_ARGUMENT',
   random: null,
+  periodic: null,
   quirks: [],
 };
 
@@ -60,12 +63,20 @@ export function parseFaultSettings(input: unknown): Partial<FaultSettings> {
     out.retryAfterSeconds = nonNegative(raw.retryAfterSeconds, 'retryAfterSeconds');
   if (raw.statusCode !== undefined) out.statusCode = String(raw.statusCode);
   if (raw.quirks !== undefined) out.quirks = parseQuirks(raw.quirks);
+  if (raw.periodic !== undefined) {
+    if (raw.periodic === null) out.periodic = null;
+    else {
+      const periodic = raw.periodic as { fault?: unknown; every?: unknown };
+      const every = Number(periodic.every);
+      if (!Number.isInteger(every) || every < 1) throw new Error('periodic.every must be a whole number ≥ 1');
+      out.periodic = { fault: parseFault(String(periodic.fault)), every };
+    }
+  }
   if (raw.random !== undefined) {
     if (raw.random === null) out.random = null;
     else {
       const random = raw.random as { fault?: unknown; probability?: unknown };
-      const fault = String(random.fault);
-      if (!isFault(fault)) throw new Error(`unknown fault "${fault}" (known: ${FAULTS.join(', ')})`);
+      const fault = parseFault(String(random.fault));
       const probability = Number(random.probability);
       if (!(probability >= 0 && probability <= 1)) throw new Error('random.probability must be in 0..1');
       out.random = { fault, probability };

@@ -151,6 +151,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     if (header) return parseFault(header);
     const next = queued.shift();
     if (next) return next;
+    if (settings.periodic && calls % settings.periodic.every === 0) return settings.periodic.fault;
     if (settings.random && random() < settings.random.probability) return settings.random.fault;
     return undefined;
   }

@@ -34,6 +34,7 @@ export interface CallOptions {
 
 /** One attempt's outcome, reported for metrics and logs. */
 export interface AttemptEvent {
+  requestId: string | undefined;
   outcome: 'success' | UpstreamError['kind'];
   httpStatus: number | undefined;
   durationMs: number;
@@ -59,6 +60,8 @@ export interface UpstreamClientOptions {
   random?: () => number;
   onAttempt?: (event: AttemptEvent) => void;
   guard?: CallGuard;
+  /** Waits between attempts (injectable so tests can check delays without waiting). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface UpstreamClient {
@@ -72,6 +75,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
+  const wait = options.sleep ?? sleep;
 
   async function attempt(body: string, call: CallOptions, deadline: number): Promise<ListJobsPage> {
     const secrets = [call.credentials.apiKey, call.credentials.authorization];
@@ -113,12 +117,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const body = JSON.stringify(encodeListJobsRequest(query));
       const deadline = call.deadline ?? now() + options.timeoutMs;
       for (let retry = 0; ; retry++) {
-        options.guard?.before();
         const started = now();
         try {
+          options.guard?.before();
           const page = await attempt(body, call, deadline);
           options.guard?.after(true);
           options.onAttempt?.({
+            requestId: call.requestId,
             outcome: 'success',
             httpStatus: 200,
             durationMs: now() - started,
@@ -133,13 +138,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           if (isTransient(error) && !isRateLimited(error)) options.guard?.after(false);
           else if (error.kind === 'status' || error.kind === 'http') options.guard?.after(true);
           options.onAttempt?.({
+            requestId: call.requestId,
             outcome: error.kind,
             httpStatus: error.httpStatus,
             durationMs: now() - started,
             willRetry: delay !== undefined,
           });
           if (delay === undefined) throw error;
-          await sleep(delay, call.signal).catch(() => {
+          await wait(delay, call.signal).catch(() => {
             throw new UpstreamError({ kind: 'aborted', message: 'The request was cancelled by the caller.' });
           });
         }
