@@ -134,12 +134,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     maskedErrors: true,
     logging: logger,
-    // Execution cancellation: a client that goes away stops its resolvers, upstream calls and streams.
-    // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
+    batching: false,
+    maxRequestBodySize: LIMITS.maxBodyBytes,
     plugins: [
+      // A client that goes away stops its resolvers, upstream calls and streams.
       useExecutionCancellation(),
+      ...limitPlugins({ introspection: options.introspection !== false }),
       useInputErrorCodes(),
+      // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
       useGraphQLSSE({ endpoint: '/graphql/stream' }),
+      // Ready while the upstream circuit is not open (the process itself is live: /health).
+      useReadinessCheck({ endpoint: '/ready', check: () => breaker.state() !== 'open' }),
+      ...(metrics ? [useGatewayPrometheus(metrics)] : []),
+      useRequestLog(logger),
     ],
     graphiql:
       options.graphiql === false || options.introspection === false

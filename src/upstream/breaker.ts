@@ -8,7 +8,6 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreaker extends CallGuard {
   state(): BreakerState;
-  onChange?: (state: BreakerState) => void;
 }
 
 export interface BreakerOptions {
@@ -53,9 +52,10 @@ export function createCircuitBreaker(options: BreakerOptions = {}): CircuitBreak
         detail: 'circuit breaker open',
       });
     },
-    after(success) {
+    after(upstreamUp) {
       trialInFlight = false;
-      if (success) {
+      if (upstreamUp === undefined) return;
+      if (upstreamUp) {
         failures = 0;
         set('closed');
         return;

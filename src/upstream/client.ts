@@ -45,7 +45,8 @@ export interface AttemptEvent {
 export interface CallGuard {
   /** Throws an UpstreamError of kind 'circuit-open' when calls are refused. */
   before(): void;
-  after(success: boolean): void;
+  /** true: the upstream answered; false: it failed transiently; undefined: no verdict (cancelled). */
+  after(upstreamUp: boolean | undefined): void;
 }
 
 export interface UpstreamClientOptions {
@@ -134,9 +135,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           const error = caught instanceof UpstreamError ? caught : unexpected(caught);
           error.attempts = retry + 1;
           const delay = nextDelay(error, retry, deadline);
-          // Only the upstream's health feeds the breaker: a 4xx answer or a cancellation says nothing of it.
-          if (isTransient(error) && !isRateLimited(error)) options.guard?.after(false);
-          else if (error.kind === 'status' || error.kind === 'http') options.guard?.after(true);
+          // The breaker hears how the upstream is doing: down (transient failure), up (it answered, even
+          // with an error), or nothing (the caller cancelled). A refused call never reached it.
+          if (error.kind !== 'circuit-open') {
+            const up = error.kind === 'aborted' ? undefined : !(isTransient(error) && !isRateLimited(error));
+            options.guard?.after(up);
+          }
           options.onAttempt?.({
             requestId: call.requestId,
             outcome: error.kind,
