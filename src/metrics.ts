@@ -3,8 +3,8 @@
 // breaker's state and active subscriptions. Served at /metrics.
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { AttemptEvent } from './upstream/client';
 import type { BreakerState } from './upstream/breaker';
+import type { AttemptEvent } from './upstream/client';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -17,7 +17,8 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'jobs_gateway_' });
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'jobs_gateway_' });
   const calls = new Counter({
     name: 'jobs_gateway_upstream_calls_total',
     help: 'Upstream ListJobs attempts by outcome (success, status, http, payload, network, timeout, aborted, circuit-open) and HTTP status.',

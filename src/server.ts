@@ -1,12 +1,17 @@
 // createGateway(deps) → the Yoga server with its plugins, masking and per-request context. No listening
 // here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import { createYoga, useExecutionCancellation, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  useExecutionCancellation,
+  useReadinessCheck,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { type ContextDeps, createContextFactory, type GatewayContext } from './context';
 import { createFingerprinter } from './credentials';
 import { type Logger, silentLogger } from './logger';
-import { createCursorCodec } from './pagination/cursor';
 import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metrics';
+import { createCursorCodec } from './pagination/cursor';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
 import { useRequestLog } from './plugins/request-log';
@@ -41,6 +46,8 @@ export interface GatewayOptions {
   metrics?: boolean;
   /** Max sockets to the upstream (undici pool). */
   upstreamConnections?: number;
+  /** The wait between upstream retries (tests inject one to check delays without waiting). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface Gateway {
@@ -84,7 +91,9 @@ query RecentJobs($first: Int = 10, $after: String) {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? silentLogger;
-  const transport = options.fetch ? undefined : createUndiciTransport({ connections: options.upstreamConnections });
+  const transport = options.fetch
+    ? undefined
+    : createUndiciTransport({ connections: options.upstreamConnections });
   const metrics = options.metrics === false ? undefined : createMetrics();
   const breaker = createCircuitBreaker({
     ...options.breaker,
@@ -100,6 +109,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     now: options.now,
     random: options.random,
     guard: breaker,
+    sleep: options.sleep,
     onAttempt: (event) => {
       metrics?.recordAttempt(event);
       if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');

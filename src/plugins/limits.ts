@@ -16,14 +16,20 @@ export const LIMITS = {
   maxDepth: 12,
   maxAliases: 20,
   maxTokens: 2000,
-  maxCost: 5000,
+  maxCost: 20_000,
   maxDirectives: 20,
   /** Request body bytes; larger bodies get HTTP 413. */
   maxBodyBytes: 1024 * 1024,
 } as const;
 
 /** Any of these makes a browser preflight the request, which is what CSRF prevention needs. */
-const PREFLIGHT_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-api-key', 'authorization', 'customer-id'];
+const PREFLIGHT_HEADERS = [
+  'x-graphql-yoga-csrf',
+  'apollo-require-preflight',
+  'x-api-key',
+  'authorization',
+  'customer-id',
+];
 
 export function limitPlugins(options: { introspection: boolean }): Plugin[] {
   const plugins: Plugin[] = [

@@ -89,6 +89,8 @@ export interface Simulator {
   settings(): FaultSettings;
   /** Requests to /v1/list-jobs since the last reset (counts every attempt, faults included). */
   readonly calls: number;
+  /** Requests being handled right now (a hang stays in flight until its caller goes away). */
+  readonly inFlight: number;
   /** The most recent requests (bounded), headers lower-cased. */
   readonly recorded: readonly RecordedCall[];
 }
@@ -107,6 +109,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   let settings: FaultSettings = { ...DEFAULT_FAULT_SETTINGS };
   let queued: Fault[] = [];
   let calls = 0;
+  let inFlight = 0;
   const recorded: RecordedCall[] = [];
 
   async function handle(request: Request): Promise<Response> {
@@ -125,7 +128,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     } catch {
       body = text;
     }
-    const response = await serve(request, headers, body);
+    inFlight++;
+    let response: Response;
+    try {
+      response = await serve(request, headers, body);
+    } finally {
+      inFlight--;
+    }
     recorded.push({ headers, body, status: response.status });
     if (recorded.length > RECORD_LIMIT) recorded.shift();
     return response;
@@ -385,6 +394,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     settings: () => settings,
     get calls() {
       return calls;
+    },
+    get inFlight() {
+      return inFlight;
     },
     recorded,
   };

@@ -49,5 +49,6 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     });
   };
 
-  return { fetch, close: () => agent.close() };
+  let closing: Promise<void> | undefined;
+  return { fetch, close: () => (closing ??= agent.close()) };
 }

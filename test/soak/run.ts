@@ -19,7 +19,10 @@ const rate = option('rate', 150);
 const port = option('port', 4101);
 
 const simulator = createSimulator();
-simulator.configure({ random: { fault: 'unavailable', probability: 0.05 }, periodic: { fault: 'reset', every: 40 } });
+simulator.configure({
+  random: { fault: 'unavailable', probability: 0.05 },
+  periodic: { fault: 'reset', every: 40 },
+});
 const upstream = await listenSimulator(simulator);
 const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
   env: {
@@ -76,7 +79,11 @@ const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
 /** One request of a realistic mix; checks the answer and counts its outcome. */
 async function one(n: number) {
   const who = accounts[n % accounts.length]!;
-  const headers = { 'content-type': 'application/json', 'x-api-key': who.apiKeys[0]!, 'customer-id': who.customerId };
+  const headers = {
+    'content-type': 'application/json',
+    'x-api-key': who.apiKeys[0]!,
+    'customer-id': who.customerId,
+  };
   const ids = jobIds.get(who.customerId)!;
   const kind = n % 10;
   let body: { query: string; variables?: Record<string, unknown> };
@@ -87,12 +94,20 @@ async function one(n: number) {
       variables: { f: 20 },
     };
   } else if (kind < 9) {
-    body = { query: 'query($id: String!) { job(jobId: $id) { jobId state } }', variables: { id: ids[n % ids.length] } };
+    body = {
+      query: 'query($id: String!) { job(jobId: $id) { jobId state } }',
+      variables: { id: ids[n % ids.length] },
+    };
   } else {
     body = { query: '{ jobs(first: 0) { edges { cursor } } }' }; // deliberate BAD_USER_INPUT
   }
   try {
-    const response = await request(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify(body), dispatcher: agent });
+    const response = await request(`${base}/graphql`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      dispatcher: agent,
+    });
     const text = await response.body.text();
     if (response.statusCode >= 500) {
       unexpected++;
@@ -103,7 +118,8 @@ async function one(n: number) {
     const code = result.errors?.[0]?.extensions?.code;
     if (code) {
       count(code);
-      const expected = kind === 9 ? code === 'BAD_USER_INPUT' : code.startsWith('UPSTREAM_') || code === 'RATE_LIMITED';
+      const expected =
+        kind === 9 ? code === 'BAD_USER_INPUT' : code.startsWith('UPSTREAM_') || code === 'RATE_LIMITED';
       if (!expected) unexpected++;
       return;
     }
