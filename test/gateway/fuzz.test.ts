@@ -2,6 +2,7 @@
 // upstream, and always fail as BAD_USER_INPUT.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportFigure } from '../support/figures';
 import { type Harness, startHarness } from '../support/gateway';
 
 let harness: Harness;
@@ -13,15 +14,23 @@ beforeAll(async () => {
   );
   realCursor = result.data.jobs.pageInfo.endCursor;
 });
-afterAll(() => harness.close());
+afterAll(async () => {
+  reportFigure('fuzz', { ...tally, everyFailure: 'BAD_USER_INPUT' });
+  await harness.close();
+});
 
 const RUNS = 1000;
 const LIST = `query($first: Int, $after: String, $filter: JobFilter) {
   jobs(first: $first, after: $after, filter: $filter) { edges { cursor } } }`;
 
+const tally = { runs: 0, serverErrors: 0, upstreamCalls: 0 };
+
 async function expectRejected(variables: Record<string, unknown>) {
   const before = harness.sim.calls;
   const result = await harness.query(LIST, variables);
+  tally.runs++;
+  if (result.status >= 500) tally.serverErrors++;
+  tally.upstreamCalls += harness.sim.calls - before;
   expect(result.status).toBeLessThan(500);
   expect(result.errors?.length).toBeGreaterThan(0);
   for (const error of result.errors ?? []) expect(error.extensions?.code).toBe('BAD_USER_INPUT');
