@@ -24,7 +24,8 @@ simulator.configure({
   periodic: { fault: 'reset', every: 40 },
 });
 const upstream = await listenSimulator(simulator);
-const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+// The gateway as `npm start` runs it: the esbuild bundle (`npm run soak` builds it first).
+const gateway = spawn(process.execPath, ['dist/main.mjs'], {
   env: {
     ...process.env,
     PORT: String(port),

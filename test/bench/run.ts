@@ -1,0 +1,314 @@
+// `npm run bench [-- --quick]`: what the gateway costs over calling the upstream directly and over a plain
+// keep-alive proxy hop, measured side by side in one run. The system under test (proxy, gateway) is pinned
+// to core 0 with taskset; this runner (autocannon) and the simulator share core 1. Interleaved A B C per
+// repetition after a warm-up, medians reported. Every response is checked (status 200, no errors, the right
+// number of jobs): a fast error is not a result. Loopback only; not part of `npm test`.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import autocannon from 'autocannon';
+import { request } from 'undici';
+
+const quick = process.argv.includes('--quick');
+const REPS = quick ? 1 : 3;
+const DURATION = quick ? 1 : 3;
+const WARMUP = 1;
+const SIM_PORT = 4311;
+const PROXY_PORT = 4312;
+const GATEWAY_PORT = 4313;
+const HEADERS = {
+  'content-type': 'application/json',
+  'x-api-key': 'demo-api-key',
+  'customer-id': '1234567890',
+};
+const STATES = ['COMPLETED', 'FAILED', 'ABORTED', 'QUEUED', 'STARTED'];
+const QUERY = `query Bench($first: Int!) {
+  jobs(first: $first, filter: { states: [${STATES.join(', ')}] }) {
+    edges { cursor node { id jobId type state isTerminal corpusIds createdAt startedAt completedAt userHandle } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+type Target = 'direct' | 'proxy' | 'gateway';
+const TARGETS: Target[] = ['direct', 'proxy', 'gateway'];
+
+interface Scenario {
+  pageSize: number;
+  connections: number;
+  latencyMs: number;
+}
+
+const scenarios: Scenario[] = [];
+for (const latencyMs of quick ? [0] : [0, 150]) {
+  for (const pageSize of [20, 100]) {
+    for (const connections of [1, 50]) scenarios.push({ pageSize, connections, latencyMs });
+  }
+}
+
+const pin = (core: number, pid: number) => {
+  try {
+    execFileSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Starts `node …args` pinned to a core (TypeScript entry points through tsx, built ones as they are). */
+function start(name: string, core: number, args: string[], env: Record<string, string>): ChildProcess {
+  const loader = args[0]?.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn('taskset', ['-c', String(core), process.execPath, ...loader, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`${name} exited (${code ?? signal})\n`);
+  });
+  return child;
+}
+
+async function waitFor(url: string, init: Parameters<typeof request>[1] = {}) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const response = await request(url, init);
+      await response.body.text();
+      if (response.statusCode < 500) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** The node process behind a `taskset … node` child (taskset execs, so it is the same pid). */
+const peakRssMiB = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+};
+const resetPeakRss = (pid: number) => {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {}
+};
+
+function requestFor(target: Target, scenario: Scenario) {
+  if (target === 'gateway') {
+    return {
+      url: `http://127.0.0.1:${GATEWAY_PORT}/graphql`,
+      body: JSON.stringify({ query: QUERY, variables: { first: scenario.pageSize } }),
+      // Every edge has a cursor; an error or a short page fails the check.
+      check: (body: string) => !body.includes('"errors"') && count(body, '"cursor":') === scenario.pageSize,
+    };
+  }
+  return {
+    url: `http://127.0.0.1:${target === 'direct' ? SIM_PORT : PROXY_PORT}/v1/list-jobs`,
+    body: JSON.stringify({
+      state: STATES.map((state) => `JOB_STATE__${state}`),
+      numResults: scenario.pageSize,
+    }),
+    check: (body: string) =>
+      body.startsWith('{"status":[]') && count(body, '"tsCreate":') === scenario.pageSize,
+  };
+}
+
+function count(text: string, needle: string): number {
+  let n = 0;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) n++;
+  return n;
+}
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  bad: number;
+  total: number;
+}
+
+async function measure(target: Target, scenario: Scenario, seconds: number): Promise<Sample> {
+  const { url, body, check } = requestFor(target, scenario);
+  let bad = 0;
+  let total = 0;
+  const result = await autocannon({
+    url,
+    connections: scenario.connections,
+    duration: seconds,
+    pipelining: 1,
+    requests: [
+      {
+        method: 'POST',
+        headers: HEADERS,
+        body,
+        onResponse: (status: number, responseBody: string) => {
+          total++;
+          if (status !== 200 || !check(responseBody)) bad++;
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bad: bad + result.errors,
+    total,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+let stopping = false;
+const children: ChildProcess[] = [];
+const pinned = pin(1, process.pid);
+const simulator = start('simulator', 1, ['src/simulator/main.ts'], { SIMULATOR_PORT: String(SIM_PORT) });
+const proxy = start('proxy', 0, ['test/bench/proxy.ts'], {
+  PORT: String(PROXY_PORT),
+  UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`,
+  NODE_ENV: 'production',
+});
+// The gateway as `npm start` runs it: the esbuild bundle (`npm run bench` builds it first).
+const gateway = start('gateway', 0, ['dist/main.mjs'], {
+  PORT: String(GATEWAY_PORT),
+  HOST: '127.0.0.1',
+  VECTARA_API_URL: `http://127.0.0.1:${SIM_PORT}`,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'silent',
+});
+children.push(simulator, proxy, gateway);
+
+interface Row extends Scenario {
+  target: Target;
+  rps: number;
+  p50: number;
+  p99: number;
+  peakRss: number | null;
+  checked: number;
+  bad: number;
+}
+const rows: Row[] = [];
+const startedAt = Date.now();
+try {
+  await waitFor(`http://127.0.0.1:${SIM_PORT}/_simulator/stats`);
+  await waitFor(`http://127.0.0.1:${PROXY_PORT}/_simulator/stats`);
+  await waitFor(`http://127.0.0.1:${GATEWAY_PORT}/health`);
+  for (const scenario of scenarios) {
+    await request(`http://127.0.0.1:${SIM_PORT}/_simulator/config`, {
+      method: 'POST',
+      body: JSON.stringify({ latencyMs: scenario.latencyMs }),
+    }).then((response) => response.body.text());
+    const label = `page ${scenario.pageSize}, ${scenario.connections} conn, upstream +${scenario.latencyMs} ms`;
+    process.stdout.write(`${label}\n`);
+    for (const target of TARGETS) await measure(target, scenario, WARMUP);
+    for (const child of [proxy, gateway]) resetPeakRss(child.pid!);
+    const samples = new Map<Target, Sample[]>(TARGETS.map((target) => [target, []]));
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const target of TARGETS) samples.get(target)!.push(await measure(target, scenario, DURATION));
+    }
+    for (const target of TARGETS) {
+      const list = samples.get(target)!;
+      const row: Row = {
+        ...scenario,
+        target,
+        rps: median(list.map((sample) => sample.rps)),
+        p50: median(list.map((sample) => sample.p50)),
+        p99: median(list.map((sample) => sample.p99)),
+        peakRss: target === 'direct' ? null : peakRssMiB((target === 'proxy' ? proxy : gateway).pid!),
+        checked: list.reduce((sum, sample) => sum + sample.total, 0),
+        bad: list.reduce((sum, sample) => sum + sample.bad, 0),
+      };
+      rows.push(row);
+      process.stdout.write(
+        `  ${target.padEnd(8)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  ${row.peakRss ? `${row.peakRss.toFixed(0)} MiB` : ''}  ${row.bad ? `BAD ${row.bad}/${row.checked}` : `${row.checked} checked`}\n`,
+      );
+    }
+  }
+} finally {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+}
+
+const seconds = Math.round((Date.now() - startedAt) / 1000);
+const find = (scenario: Scenario, target: Target) =>
+  rows.find(
+    (row) =>
+      row.target === target &&
+      row.pageSize === scenario.pageSize &&
+      row.connections === scenario.connections &&
+      row.latencyMs === scenario.latencyMs,
+  )!;
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+const lines = [
+  '# Benchmark: gateway vs plain proxy vs direct',
+  '',
+  `${new Date().toISOString()} on ${machine}; ${quick ? 'quick run' : 'full run'}: ${REPS} × ${DURATION} s per target and scenario after a ${WARMUP} s warm-up, interleaved, medians; ${seconds} s in all.`,
+  `System under test pinned to core 0${pinned ? '' : ' (taskset failed: unpinned)'}, autocannon + simulator on core 1; NODE_ENV=production, logging off.`,
+  'Gateway query: `jobs(first: N)` selecting every Job field plus cursors and pageInfo; direct/proxy: the equivalent `POST /v1/list-jobs`.',
+  '',
+  '| page | conns | upstream | target | req/s | p50 ms | p99 ms | peak RSS MiB | gateway/proxy | gateway/direct | checked |',
+  '|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+];
+for (const scenario of scenarios) {
+  const proxyRow = find(scenario, 'proxy');
+  const directRow = find(scenario, 'direct');
+  for (const target of TARGETS) {
+    const row = find(scenario, target);
+    const ratios =
+      target === 'gateway'
+        ? `${(row.rps / proxyRow.rps).toFixed(2)}× | ${(row.rps / directRow.rps).toFixed(2)}×`
+        : ' | ';
+    lines.push(
+      `| ${row.pageSize} | ${row.connections} | +${row.latencyMs} ms | ${target} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.peakRss?.toFixed(0) ?? '–'} | ${ratios} | ${row.bad ? `**${row.bad} bad** of ${row.checked}` : `${row.checked} ok`} |`,
+    );
+  }
+}
+lines.push('');
+const latencyRows = scenarios
+  .filter((scenario) => scenario.connections === 1 && scenario.latencyMs === 0)
+  .map((scenario) => {
+    const added = find(scenario, 'gateway').p50 - find(scenario, 'proxy').p50;
+    return `page ${scenario.pageSize}: ${added.toFixed(2)} ms`;
+  });
+lines.push(`Added median latency over the proxy at 1 connection: ${latencyRows.join('; ')}.`, '');
+const markdown = lines.join('\n');
+writeFileSync('test/bench/results/latest.md', `${markdown}\n`);
+writeFileSync('test/bench/results/latest.svg', chart());
+process.stdout.write(`\n${markdown}\nwrote test/bench/results/latest.md and latest.svg\n`);
+if (rows.some((row) => row.bad > 0)) process.exitCode = 1;
+
+/** Throughput per scenario and target as grouped horizontal bars. */
+function chart(): string {
+  const colors: Record<Target, string> = { direct: '#9e9e9e', proxy: '#5c6bc0', gateway: '#e6522c' };
+  const barHeight = 14;
+  const groupGap = 16;
+  const left = 230;
+  const width = 760;
+  const max = Math.max(...rows.map((row) => row.rps));
+  let y = 40;
+  const parts: string[] = [];
+  for (const scenario of scenarios) {
+    parts.push(
+      `<text x="8" y="${y + barHeight * 1.5 + 4}" font-size="12">page ${scenario.pageSize}, ${scenario.connections} conn, +${scenario.latencyMs} ms</text>`,
+    );
+    for (const target of TARGETS) {
+      const row = find(scenario, target);
+      const w = Math.max(1, (row.rps / max) * (width - left - 80));
+      parts.push(
+        `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barHeight - 2}" fill="${colors[target]}"/>`,
+      );
+      parts.push(
+        `<text x="${left + w + 4}" y="${y + barHeight - 4}" font-size="11">${row.rps.toFixed(0)}</text>`,
+      );
+      y += barHeight;
+    }
+    y += groupGap;
+  }
+  const legend = TARGETS.map(
+    (target, index) =>
+      `<rect x="${left + index * 110}" y="12" width="12" height="12" fill="${colors[target]}"/><text x="${left + index * 110 + 16}" y="22" font-size="12">${target}</text>`,
+  ).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" font-family="sans-serif"><text x="8" y="22" font-size="13" font-weight="bold">req/s (higher is better)</text>${legend}${parts.join('')}</svg>\n`;
+}
