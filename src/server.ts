@@ -64,7 +64,7 @@ export const DEFAULT_QUERY = `# jobs-gateway: Vectara background jobs over Graph
 # Credentials: set x-api-key (or Authorization: Bearer …) and customer-id in the Headers tab below.
 # Next page: copy pageInfo.endCursor into $after. Watch a job: subscription { jobUpdated(jobId: "…") { state } }
 
-query RecentJobs($first: Int = 10, $after: String) {
+query JobsPage($first: Int = 10, $after: String) {
   jobs(first: $first, after: $after, filter: { states: [QUEUED, STARTED, COMPLETED, FAILED, ABORTED] }) {
     edges {
       cursor
@@ -158,6 +158,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(metrics ? [useGatewayPrometheus(metrics)] : []),
       useRequestLog(logger),
     ],
+    // GraphiQL from a local bundle (no CDN: works offline and behind strict CSPs), loaded on first view.
+    renderGraphiQL: async (graphiqlOptions) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     graphiql:
       options.graphiql === false || options.introspection === false
         ? false
