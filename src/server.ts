@@ -40,8 +40,8 @@ export interface GatewayOptions {
   scheduler?: Scheduler;
   /** Secrets for cursor tags and credential fingerprints; random per process when absent. */
   cursorSecret?: Uint8Array;
-  /** Consecutive transient upstream failures that open the circuit breaker, and how long it stays open. */
-  breaker?: { failureThreshold?: number; openMs?: number };
+  /** Circuit breaker tuning (see upstream/breaker.ts): window, minimum calls, failure ratio, open time. */
+  breaker?: { windowSize?: number; minimumCalls?: number; failureRatio?: number; openMs?: number };
   /** Prometheus metrics at /metrics (default on); false turns them off. */
   metrics?: boolean;
   /** Max sockets to the upstream (undici pool). */

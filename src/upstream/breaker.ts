@@ -1,6 +1,8 @@
-// A circuit breaker for the upstream: after `failureThreshold` consecutive transient failures (resets,
-// timeouts, 502/503/504), calls fail fast for `openMs` instead of piling onto a dead upstream; then one
-// trial call is let through (half-open) and its outcome closes or re-opens the circuit.
+// A circuit breaker for the upstream. It watches the outcomes of the last `windowSize` calls; when at least
+// `minimumCalls` of them are known and the share of transient failures (resets, timeouts, 502/503/504)
+// reaches `failureRatio`, calls fail fast for `openMs` instead of piling onto a dead upstream. Then one trial
+// call is let through (half-open) and its outcome closes or re-opens the circuit. A failure rate, not a run
+// of consecutive failures, so that a busy gateway over a merely flaky upstream keeps serving.
 import type { CallGuard } from './client';
 import { UpstreamError } from './errors';
 
@@ -11,16 +13,21 @@ export interface CircuitBreaker extends CallGuard {
 }
 
 export interface BreakerOptions {
-  failureThreshold?: number;
+  windowSize?: number;
+  minimumCalls?: number;
+  failureRatio?: number;
   openMs?: number;
   now?: () => number;
   onChange?: (state: BreakerState) => void;
 }
 
 export function createCircuitBreaker(options: BreakerOptions = {}): CircuitBreaker {
-  const threshold = options.failureThreshold ?? 5;
+  const windowSize = options.windowSize ?? 20;
+  const minimumCalls = Math.min(options.minimumCalls ?? 10, windowSize);
+  const failureRatio = options.failureRatio ?? 0.5;
   const openMs = options.openMs ?? 5000;
   const now = options.now ?? Date.now;
+  const outcomes: boolean[] = []; // true = failure, oldest first
   let failures = 0;
   let openUntil = 0;
   let current: BreakerState = 'closed';
@@ -30,6 +37,17 @@ export function createCircuitBreaker(options: BreakerOptions = {}): CircuitBreak
     if (next === current) return;
     current = next;
     options.onChange?.(next);
+  };
+  const record = (failed: boolean) => {
+    outcomes.push(failed);
+    if (failed) failures++;
+    if (outcomes.length > windowSize && outcomes.shift()) failures--;
+  };
+  const open = () => {
+    openUntil = now() + openMs;
+    outcomes.length = 0;
+    failures = 0;
+    set('open');
   };
 
   return {
@@ -47,24 +65,25 @@ export function createCircuitBreaker(options: BreakerOptions = {}): CircuitBreak
       }
       throw new UpstreamError({
         kind: 'circuit-open',
-        message: `The upstream failed ${threshold} times in a row; calls are paused for ${Math.max(1, Math.ceil(Math.max(waitMs, 0) / 1000))} s.`,
+        message: `The upstream is failing (${Math.round(failureRatio * 100)}%+ of recent calls); calls are paused for ${Math.max(1, Math.ceil(Math.max(waitMs, 0) / 1000))} s.`,
         code: 'CIRCUIT_OPEN',
         detail: 'circuit breaker open',
       });
     },
     after(upstreamUp) {
-      trialInFlight = false;
-      if (upstreamUp === undefined) return;
-      if (upstreamUp) {
-        failures = 0;
-        set('closed');
+      if (upstreamUp === undefined) {
+        trialInFlight = false;
         return;
       }
-      failures++;
-      if (current === 'half-open' || failures >= threshold) {
-        openUntil = now() + openMs;
-        set('open');
+      if (current === 'half-open' && trialInFlight) {
+        trialInFlight = false;
+        if (upstreamUp) set('closed');
+        else open();
+        return;
       }
+      if (current !== 'closed') return; // late answers of calls started before the circuit opened
+      record(!upstreamUp);
+      if (outcomes.length >= minimumCalls && failures / outcomes.length >= failureRatio) open();
     },
   };
 }

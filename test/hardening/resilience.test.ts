@@ -33,7 +33,7 @@ describe('resilience', () => {
       upstreamUrl: running.url,
       timeoutMs: deadline,
       retries: 2,
-      breaker: { failureThreshold: 10_000 },
+      breaker: { minimumCalls: 10_000, windowSize: 10_000 },
       upstreamConnections: 64,
     });
     try {
@@ -150,7 +150,10 @@ describe('resilience', () => {
   });
 
   it('opens the circuit breaker when the upstream is down, fails fast, reports not ready, and recovers', async () => {
-    harness = startHarness({ retries: 0, breaker: { failureThreshold: 3, openMs: 5000 } });
+    harness = startHarness({
+      retries: 0,
+      breaker: { windowSize: 10, minimumCalls: 3, failureRatio: 0.5, openMs: 5000 },
+    });
     const ready = async () => (await harness!.gateway.yoga.fetch('http://gateway.test/ready')).status;
     expect(await ready()).toBe(200);
     harness.sim.configure({ random: { fault: 'unavailable', probability: 1 } });
@@ -178,6 +181,7 @@ describe('resilience', () => {
     expect(metrics).toMatch(/jobs_gateway_circuit_breaker_state 0/);
     reportFigure('breaker', {
       failuresToOpen: 3,
+      rule: '≥ 50% of the last 10 calls failed, at least 3 calls',
       fastFailsWhileOpen: fastFails,
       upstreamCallsWhileOpen: 0,
       recovered: true,
