@@ -1,5 +1,6 @@
 // createGateway(deps) → the Yoga server with its plugins, masking and per-request context. No listening
 // here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import {
   createYoga,
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   metrics?: boolean;
   /** Max sockets to the upstream (undici pool). */
   upstreamConnections?: number;
+  /** Compile queries with graphql-jit (default on; subscriptions always use the standard executor). */
+  jit?: boolean;
   /** The wait between upstream retries (tests inject one to check delays without waiting). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -91,9 +94,10 @@ query JobsPage($first: Int = 10, $after: String) {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? silentLogger;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const transport = options.fetch
     ? undefined
-    : createUndiciTransport({ connections: options.upstreamConnections });
+    : createUndiciTransport({ connections: options.upstreamConnections, socketTimeoutMs: timeoutMs + 1000 });
   const metrics = options.metrics === false ? undefined : createMetrics();
   const breaker = createCircuitBreaker({
     ...options.breaker,
@@ -103,7 +107,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const upstream = createUpstreamClient({
     baseUrl: options.upstreamUrl,
     fetch: options.fetch ?? (transport as NonNullable<typeof transport>).fetch,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    timeoutMs,
     attemptTimeoutMs: options.attemptTimeoutMs,
     retries: options.retries ?? 2,
     now: options.now,
@@ -151,6 +155,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       useExecutionCancellation(),
       ...limitPlugins({ introspection: options.introspection !== false }),
       useInputErrorCodes(),
+      ...(options.jit === false
+        ? []
+        : [
+            useGraphQlJit(
+              {},
+              {
+                enableIf: (args) =>
+                  !args.document.definitions.some(
+                    (definition) =>
+                      definition.kind === 'OperationDefinition' && definition.operation === 'subscription',
+                  ),
+              },
+            ),
+          ]),
       // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
       useGraphQLSSE({ endpoint: '/graphql/stream' }),
       // Ready while the upstream circuit is not open (the process itself is live: /health).

@@ -6,6 +6,13 @@ import type { Plugin } from 'graphql-yoga';
 
 const VARIABLE_ERROR = /^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/;
 const LIMIT_ERROR = /(depth|Token|Aliases|Directives|Cost) limit of [\d.]+ exceeded/i;
+/** What to send instead, for the compiled executor's terse "Expected type X." variable errors. */
+const HINTS: Readonly<Record<string, string>> = {
+  DateTime: 'use ISO-8601 with a zone, e.g. "2026-11-29T07:31:58Z" (Invalid DateTime).',
+  JobState:
+    'use one of UNKNOWN, QUEUED, STARTED, COMPLETED, FAILED, TRANSIENT_FAILURE_RETRY_IMMINENT, ABORTED.',
+  Int: 'use a whole number.',
+};
 
 function recode(error: GraphQLError): GraphQLError {
   const code = error.extensions?.code;
@@ -13,12 +20,18 @@ function recode(error: GraphQLError): GraphQLError {
   if (limit && code !== 'BAD_USER_INPUT') {
     return withCode(error, { reason: 'OPERATION_LIMIT', limit: limit[1]!.toLowerCase() });
   }
-  if (!code && VARIABLE_ERROR.test(error.message)) return withCode(error, {});
+  if (VARIABLE_ERROR.test(error.message) && (!code || code === 'BAD_USER_INPUT')) {
+    const recoded = withCode(error, {});
+    return recoded.message === error.message && code ? error : recoded;
+  }
   return error;
 }
 
 function withCode(error: GraphQLError, extra: Record<string, unknown>): GraphQLError {
-  return new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+  let message = error.message.replace(/^Syntax Error: /, '');
+  const expected = /Expected type "?([A-Za-z]+)"?\.?$/.exec(message)?.[1];
+  if (expected && HINTS[expected]) message = `${message} Hint: ${HINTS[expected]}`;
+  return new GraphQLError(message, {
     nodes: error.nodes,
     originalError: error.originalError,
     extensions: { ...error.extensions, code: 'BAD_USER_INPUT', ...extra },

@@ -9,6 +9,12 @@ export interface UndiciTransportOptions {
   connections?: number;
   keepAliveTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * undici's own headers/body timeouts: a backstop only. Deadlines are enforced by the client's AbortSignal,
+   * but an aborted request that undici fails to cancel (seen under bursts of concurrent aborts) would
+   * otherwise hold its socket until the upstream answers. Set it a little above the client's deadline.
+   */
+  socketTimeoutMs?: number;
 }
 
 export interface UndiciTransport {
@@ -21,9 +27,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-    // Deadlines are enforced by the client's AbortSignal; these only stop undici's own defaults interfering.
-    headersTimeout: 0,
-    bodyTimeout: 0,
+    headersTimeout: options.socketTimeoutMs ?? 31_000,
+    bodyTimeout: options.socketTimeoutMs ?? 31_000,
   });
 
   const fetch: FetchLike = async (input, init) => {
