@@ -6,7 +6,40 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{
 export function serializeDateTime(value: unknown): string {
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new TypeError('DateTime must be epoch seconds');
-  return new Date(value * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const seconds = Math.floor(value);
+  // Years 1970..9999 by integer arithmetic: this runs three times per job on every page, and is several
+  // times cheaper than Date#toISOString. Anything else takes the general path.
+  if (seconds < 0 || seconds >= 253_402_300_800)
+    return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const days = Math.floor(seconds / 86_400);
+  const secondOfDay = seconds - days * 86_400;
+  const [year, month, day] = civilFromDays(days);
+  const hour = Math.floor(secondOfDay / 3600);
+  const minute = Math.floor((secondOfDay % 3600) / 60);
+  const second = secondOfDay % 60;
+  return `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}Z`;
+}
+
+const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/** Days since 1970-01-01 → [year, month, day] (H. Hinnant's civil_from_days). */
+function civilFromDays(daysSinceEpoch: number): [number, number, number] {
+  const z = daysSinceEpoch + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return [year, month, day];
 }
 
 /** An ISO-8601 string with an explicit zone → epoch seconds (floored), or null when it is not one. */
