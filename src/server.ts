@@ -15,6 +15,7 @@ import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metr
 import { createCursorCodec } from './pagination/cursor';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
+import { useReadiness } from './plugins/readiness';
 import { useRequestLog } from './plugins/request-log';
 import { schema } from './schema/index';
 import { type CircuitBreaker, createCircuitBreaker } from './upstream/breaker';
@@ -172,7 +173,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
       useGraphQLSSE({ endpoint: '/graphql/stream' }),
       // Ready while the upstream circuit is not open (the process itself is live: /health).
-      useReadinessCheck({ endpoint: '/ready', check: () => breaker.state() !== 'open' }),
+      useReadiness(() => breaker.state() !== 'open'),
       ...(metrics ? [useGatewayPrometheus(metrics)] : []),
       useRequestLog(logger),
     ],
