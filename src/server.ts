@@ -2,12 +2,7 @@
 // here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import {
-  createYoga,
-  useExecutionCancellation,
-  useReadinessCheck,
-  type YogaServerInstance,
-} from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { type ContextDeps, createContextFactory, type GatewayContext } from './context';
 import { createFingerprinter } from './credentials';
 import { type Logger, silentLogger } from './logger';

@@ -1,5 +1,4 @@
 // `Corpus.jobs`: the jobs of one corpus, with the same paging and validation as `Query.jobs`.
-import { builder } from './builder';
 import { CorpusRef } from './corpus';
 import { JobStateEnum } from './job';
 import {

@@ -4,6 +4,7 @@
 // launcher in main.ts serves it over node:http, tests call it in-process through `simulator.fetch`.
 
 import { sleep as delay } from '../upstream/retry';
+import { JOB_STATES } from '../upstream/wire';
 import {
   type Account,
   compareJobs,
@@ -32,15 +33,7 @@ const WINDOW_SECS = 180 * 86_400;
 const MAX_RESULTS = 100;
 const DEFAULT_RESULTS = 10;
 const STATE_PREFIX = 'JOB_STATE__';
-const ALL_STATES = [
-  'UNKNOWN',
-  'QUEUED',
-  'STARTED',
-  'COMPLETED',
-  'FAILED',
-  'TRANSIENT_FAILURE_RETRY_IMMINENT',
-  'ABORTED',
-];
+const ALL_STATES: readonly string[] = JOB_STATES;
 export const ADMIN_PATH = '/_simulator';
 
 /** Thrown by the handler to ask its transport to reset the connection (no HTTP answer at all). */

@@ -4,13 +4,13 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { print } from 'graphql';
-import { createClient } from 'graphql-sse';
 import { Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobsPageDocument, WatchJobDocument } from '../gql/graphql';
 import { CUSTOMER_A } from '../support/accounts';
 import { expectedJobs, type Harness, HEADERS_A, startHarness } from '../support/gateway';
 import { manualScheduler } from '../support/scheduler';
+import { advanceAndPoll, inProcessSSEClient } from '../support/sse';
 
 let harness: Harness;
 afterEach(() => harness?.close());
@@ -18,7 +18,7 @@ afterEach(() => harness?.close());
 const FILTER = { states: ['QUEUED', 'STARTED', 'COMPLETED', 'FAILED', 'ABORTED'] as const };
 
 /** The cache configuration a frontend needs (also in the README). */
-export const apolloTypePolicies = {
+const apolloTypePolicies = {
   Query: { fields: { jobs: relayStylePagination(['filter']) } },
   Corpus: { fields: { jobs: relayStylePagination(['states', 'createdAfter']) } },
 };
@@ -70,12 +70,7 @@ describe('Apollo Client', () => {
     const scheduler = manualScheduler();
     harness = startHarness({ scheduler: scheduler.schedule });
     const job = harness.sim.addJob({ queuedForSecs: 5, runForSecs: 5 });
-    const sse = createClient({
-      url: 'http://gateway.test/graphql',
-      headers: HEADERS_A,
-      fetchFn: (input: string, init?: RequestInit) => harness.gateway.yoga.fetch(new Request(input, init)),
-      retryAttempts: 0,
-    });
+    const sse = inProcessSSEClient(harness);
     const sseLink = new ApolloLink(
       (operation) =>
         new Observable((observer) =>
@@ -99,17 +94,12 @@ describe('Apollo Client', () => {
       client.subscribe({ query: WatchJobDocument, variables: { jobId: job.id } }).subscribe({
         next: (result) => {
           states.push(result.data!.jobUpdated.state);
-          harness.clock.advance(6000);
-          void waitAndTick();
+          void advanceAndPoll(harness, scheduler, 6000);
         },
         error: reject,
         complete: resolve,
       });
     });
-    async function waitAndTick() {
-      for (let i = 0; i < 1000 && scheduler.pending === 0; i++) await new Promise((r) => setTimeout(r, 1));
-      scheduler.tick();
-    }
     expect(states).toEqual(['QUEUED', 'STARTED', 'COMPLETED']);
     sse.dispose();
   });

@@ -3,18 +3,18 @@
 import { Client, fetchExchange, subscriptionExchange } from '@urql/core';
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { relayPagination } from '@urql/exchange-graphcache/extras';
-import { createClient as createSSEClient } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobsPageDocument, WatchJobDocument } from '../gql/graphql';
 import { CUSTOMER_A } from '../support/accounts';
 import { expectedJobs, type Harness, HEADERS_A, startHarness } from '../support/gateway';
 import { manualScheduler } from '../support/scheduler';
+import { advanceAndPoll, inProcessSSEClient } from '../support/sse';
 
 let harness: Harness;
 afterEach(() => harness?.close());
 
 /** The graphcache configuration a frontend needs (also in the README). */
-export const graphcacheConfig = {
+const graphcacheConfig = {
   keys: { JobConnection: () => null, JobEdge: () => null, PageInfo: () => null },
   resolvers: { Query: { jobs: relayPagination() }, Corpus: { jobs: relayPagination() } },
 };
@@ -61,12 +61,7 @@ describe('urql', () => {
     const scheduler = manualScheduler();
     harness = startHarness({ scheduler: scheduler.schedule });
     const job = harness.sim.addJob({ queuedForSecs: 5, runForSecs: 5 });
-    const sse = createSSEClient({
-      url: 'http://gateway.test/graphql',
-      headers: HEADERS_A,
-      fetchFn: fetchViaYoga,
-      retryAttempts: 0,
-    });
+    const sse = inProcessSSEClient(harness);
     const client = new Client({
       url: 'http://gateway.test/graphql',
       fetch: fetchViaYoga as typeof fetch,
@@ -87,12 +82,7 @@ describe('urql', () => {
       client.subscription(WatchJobDocument, { jobId: job.id }).subscribe((result) => {
         states.push(result.data!.jobUpdated.state);
         if (result.data!.jobUpdated.isTerminal) resolve();
-        harness.clock.advance(6000);
-        void (async () => {
-          for (let i = 0; i < 1000 && scheduler.pending === 0; i++)
-            await new Promise((r) => setTimeout(r, 1));
-          scheduler.tick();
-        })();
+        void advanceAndPoll(harness, scheduler, 6000);
       });
     });
     expect(states).toEqual(['QUEUED', 'STARTED', 'COMPLETED']);

@@ -63,8 +63,8 @@ describe('GraphiQL in Chromium', () => {
     const before = simulator.calls;
     await page.locator('.graphiql-execute-button').click();
     const resultPane = page.locator('.graphiql-response');
-    await expect.poll(async () => resultPane.innerText(), { timeout: 30_000 }).toContain('"jobId"');
-    const text = await resultPane.innerText();
+    await expect.poll(async () => resultPane.textContent(), { timeout: 30_000 }).toContain('"jobId"');
+    const text = (await resultPane.textContent()) ?? '';
     expect(text).toContain('"edges"');
     expect(text).toContain('"data"');
     expect(text).not.toContain('"errors"');

@@ -4,6 +4,7 @@ import { createClient } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, HEADERS_A, startHarness } from '../support/gateway';
 import { type ManualScheduler, manualScheduler, until } from '../support/scheduler';
+import { inProcessSSEClient } from '../support/sse';
 
 const WATCH =
   'subscription($jobId: String!) { jobUpdated(jobId: $jobId) { jobId state isTerminal startedAt completedAt } }';
@@ -29,12 +30,7 @@ async function interval(loops = 1) {
 }
 
 function subscribe(jobId: string, headers: Record<string, string> = HEADERS_A) {
-  const client = createClient({
-    url: 'http://gateway.test/graphql',
-    fetchFn: (input: string, init?: RequestInit) => harness.gateway.yoga.fetch(new Request(input, init)),
-    headers,
-    retryAttempts: 0,
-  });
+  const client = inProcessSSEClient(harness, headers);
   clients.push(client);
   return client.iterate({ query: WATCH, variables: { jobId } });
 }
