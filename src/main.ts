@@ -1,5 +1,6 @@
 // `npm start`: the gateway alone, configured by the environment (SPEC §6). The only place that listens.
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfig, loadOrExit } from './config';
 import { createLogger } from './logger';
 import { createGateway } from './server';
@@ -18,13 +19,10 @@ const gateway = createGateway({
 });
 const server = createServer(gateway.yoga);
 server.listen(config.port, config.host, () => {
-  logger.info(
-    { port: config.port, host: config.host, upstream: config.vectaraApiUrl },
-    'jobs-gateway listening',
-  );
-  process.stdout.write(
-    `jobs-gateway on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/graphql\n`,
-  );
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, host: config.host, upstream: config.vectaraApiUrl }, 'jobs-gateway listening');
+  const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  process.stdout.write(`jobs-gateway on http://${shownHost}:${port}/graphql\n`);
 });
 
 let stopping = false;

@@ -1,0 +1,51 @@
+// The `npm start` entry point as a process: a bad environment exits 2 with one line; a good one serves
+// /health, and SIGTERM shuts it down cleanly (exit 0).
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const ENTRY = ['--import', 'tsx', 'src/main.ts'];
+
+describe('main', () => {
+  it.each([
+    ['PORT', 'abc'],
+    ['VECTARA_API_URL', 'not a url'],
+    ['UPSTREAM_TIMEOUT_MS', '-1'],
+  ])('exits with code 2 and one line when %s=%s', (name, value) => {
+    const result = spawnSync(process.execPath, ENTRY, {
+      env: { ...process.env, [name]: value },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(result.status).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^jobs-gateway: Invalid ${name} `));
+  });
+
+  it('serves /health and /ready, then stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ENTRY, {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        VECTARA_API_URL: 'http://127.0.0.1:9',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += String(chunk);
+        const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+    });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
