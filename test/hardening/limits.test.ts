@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/plugins/limits';
 import { reportFigure } from '../support/figures';
-import { type Harness, startHarness } from '../support/gateway';
+import { type Harness, HEADERS_A, startHarness } from '../support/gateway';
 
 let harness: Harness;
 afterEach(() => harness?.close());
@@ -72,19 +72,19 @@ describe('operation limits', () => {
   });
 });
 
+/** A raw JSON POST with the demo credentials (bodies GraphQL clients would not send). */
+const postJson = (body: unknown) =>
+  harness.gateway.yoga.fetch('http://gateway.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...HEADERS_A },
+    body: JSON.stringify(body),
+  });
+
 describe('web safety', () => {
   it('answers a 2 MB body with 413 and never calls the upstream', async () => {
     harness = startHarness();
     const padding = 'x'.repeat(2 * 1024 * 1024);
-    const response = await harness.gateway.yoga.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': 'demo-api-key',
-        'customer-id': '1234567890',
-      },
-      body: JSON.stringify({ query: '{ __typename }', variables: { padding } }),
-    });
+    const response = await postJson({ query: '{ __typename }', variables: { padding } });
     expect(response.status).toBe(413);
     expect(harness.sim.calls).toBe(0);
     reportFigure('body limit', {
@@ -114,15 +114,7 @@ describe('web safety', () => {
 
   it('does not accept batched operations', async () => {
     harness = startHarness();
-    const response = await harness.gateway.yoga.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': 'demo-api-key',
-        'customer-id': '1234567890',
-      },
-      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
-    });
+    const response = await postJson([{ query: '{ __typename }' }, { query: '{ __typename }' }]);
     expect(response.status).toBe(400);
     expect(harness.sim.calls).toBe(0);
   });
