@@ -53,7 +53,7 @@ describe('resilience', () => {
       // Every hung upstream request was abandoned: its handler ended when the gateway let go of it (within
       // undici's socket backstop, deadline + 1 s, where undici fails to cancel an aborted request) ...
       const releaseStarted = performance.now();
-      await until(() => sim.calls >= requests && sim.inFlight === 0).catch(() => {});
+      await until(() => sim.calls >= requests && sim.inFlight === 0, 10_000).catch(() => {});
       const releasedAfterMs = Math.round(performance.now() - releaseStarted);
       expect({ calls: sim.calls, inFlight: sim.inFlight }).toEqual({ calls: requests, inFlight: 0 });
       const callsFirstStorm = sim.calls;
@@ -62,7 +62,7 @@ describe('resilience', () => {
       const afterFirst = await openSockets();
       // ... and sockets stay within the pool: a second storm reuses them instead of adding more.
       await Promise.all(Array.from({ length: requests }, () => post(gateway)));
-      await until(() => sim.inFlight === 0);
+      await until(() => sim.inFlight === 0, 10_000);
       const afterSecond = await openSockets();
       expect(afterFirst).toBeLessThanOrEqual(64);
       expect(afterSecond).toBeLessThanOrEqual(64);
