@@ -205,12 +205,12 @@ function transportError(error: unknown, signal: AbortSignal, timeoutMs: number):
   });
 }
 
+/** The system error code (ECONNRESET, ECONNREFUSED, …) of a transport error or its causes. */
 function networkCode(error: unknown): string | undefined {
-  for (let current = error, depth = 0; isRecord(current) || current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    if (depth > 3) break;
-    current = (current as { cause?: unknown }).cause;
+  let current = error;
+  for (let depth = 0; depth < 4 && isRecord(current); depth++) {
+    if (typeof current.code === 'string') return current.code;
+    current = current.cause;
   }
   return undefined;
 }
