@@ -41,6 +41,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GRAPHIQL: boolean.default(true),
   INTROSPECTION: boolean.default(true),
+  CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   NODE_ENV: z.string().default('development'),
 });
 
@@ -55,6 +56,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   graphiql: boolean;
   introspection: boolean;
+  /** Keys cursor tags and credential fingerprints; set the same value on every replica. */
+  cursorSecret: string | undefined;
   production: boolean;
 }
 
@@ -89,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL,
     introspection: e.INTROSPECTION,
+    cursorSecret: e.CURSOR_SECRET,
     production: e.NODE_ENV === 'production',
   };
 }

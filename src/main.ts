@@ -15,6 +15,7 @@ const gateway = createGateway({
   fallbackCustomerId: config.vectaraCustomerId,
   graphiql: config.graphiql,
   introspection: config.introspection,
+  cursorSecret: config.cursorSecret ? Buffer.from(config.cursorSecret, 'utf8') : undefined,
   logger,
 });
 const server = createServer(gateway.yoga);

@@ -16,6 +16,7 @@ describe('config', () => {
       logLevel: 'info',
       graphiql: true,
       introspection: true,
+      cursorSecret: undefined,
       production: false,
     });
   });
@@ -49,6 +50,7 @@ describe('config', () => {
     ],
     ['LOG_LEVEL', 'loud', 'Invalid LOG_LEVEL ("loud")'],
     ['GRAPHIQL', 'maybe', 'Invalid GRAPHIQL ("maybe"): must be true or false'],
+    ['CURSOR_SECRET', 'short', 'Invalid CURSOR_SECRET ("short"): must be at least 32 characters'],
   ])('rejects %s=%s with a one-line message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {

@@ -148,6 +148,25 @@ describe('pagination (SPEC §4)', () => {
     expect(harness.sim.calls).toBe(calls);
   });
 
+  it('5b. with a shared CURSOR_SECRET, a cursor works on another replica; with another secret it does not', async () => {
+    const secret = Buffer.from('x'.repeat(32));
+    harness = startHarness({ cursorSecret: secret });
+    const cursor = (await page(5, null, FINISHED)).pageInfo.endCursor;
+    const replica = startHarness({ cursorSecret: secret });
+    const stranger = startHarness();
+    try {
+      const onReplica = await replica.query(PAGE, { first: 5, after: cursor, filter: FINISHED });
+      expect(onReplica.errors).toBeUndefined();
+      expect(onReplica.data.jobs.edges).toHaveLength(5);
+      const elsewhere = await stranger.query(PAGE, { first: 5, after: cursor, filter: FINISHED });
+      expect(elsewhere.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(stranger.sim.calls).toBe(0);
+    } finally {
+      await replica.close();
+      await stranger.close();
+    }
+  });
+
   it('6. cursors are opaque, URL-safe and bounded', async () => {
     harness = startHarness();
     const { edges } = await page(100, null, FINISHED);
