@@ -123,12 +123,20 @@ interface Sample {
   p99: number;
   bad: number;
   total: number;
+  /** Upstream calls the simulator saw during the run. */
+  upstreamCalls: number;
+}
+
+async function simulatorCalls(): Promise<number> {
+  const response = await request(`http://127.0.0.1:${SIM_PORT}/_simulator/stats`);
+  return ((await response.body.json()) as { calls: number }).calls;
 }
 
 async function measure(target: Target, scenario: Scenario, seconds: number): Promise<Sample> {
   const { url, body, check } = requestFor(target, scenario);
   let bad = 0;
   let total = 0;
+  const callsBefore = await simulatorCalls();
   const result = await autocannon({
     url,
     connections: scenario.connections,
@@ -188,6 +196,7 @@ interface Row extends Scenario {
   peakRss: number | null;
   checked: number;
   bad: number;
+  upstreamCalls: number;
 }
 const rows: Row[] = [];
 const startedAt = Date.now();
@@ -219,6 +228,7 @@ try {
         peakRss: target === 'direct' ? null : peakRssMiB((target === 'proxy' ? proxy : gateway).pid!),
         checked: list.reduce((sum, sample) => sum + sample.total, 0),
         bad: list.reduce((sum, sample) => sum + sample.bad, 0),
+        upstreamCalls: list.reduce((sum, sample) => sum + sample.upstreamCalls, 0),
       };
       rows.push(row);
       process.stdout.write(
@@ -273,6 +283,14 @@ const latencyRows = scenarios
     return `page ${scenario.pageSize}: ${added.toFixed(2)} ms`;
   });
 lines.push(`Added median latency over the proxy at 1 connection: ${latencyRows.join('; ')}.`, '');
+const gatewayRows = rows.filter((row) => row.target === 'gateway');
+const perPage =
+  gatewayRows.reduce((sum, row) => sum + row.upstreamCalls, 0) /
+  gatewayRows.reduce((sum, row) => sum + row.checked, 0);
+lines.push(
+  `Upstream calls per GraphQL page (simulator count / gateway responses, requests still in flight at the end of a run included): ${perPage.toFixed(3)}.`,
+  '',
+);
 const markdown = lines.join('\n');
 writeFileSync('test/bench/results/latest.md', `${markdown}\n`);
 writeFileSync('test/bench/results/latest.svg', chart());
