@@ -154,7 +154,9 @@ async function measure(target: Target, scenario: Scenario, seconds: number): Pro
       },
     ],
   });
+  const upstreamCalls = (await simulatorCalls()) - callsBefore;
   return {
+    upstreamCalls,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
