@@ -145,6 +145,28 @@ describe('resilience', () => {
     });
   });
 
+  it('cancels the upstream call when the client goes away', async () => {
+    harness = startHarness({ timeoutMs: 30_000 });
+    harness.sim.failNext('hang');
+    const controller = new AbortController();
+    const pending = harness.gateway.yoga
+      .fetch(
+        new Request('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...HEADERS_A },
+          body: JSON.stringify({ query: LIST }),
+          signal: controller.signal,
+        }),
+      )
+      .catch(() => undefined);
+    await until(() => harness!.sim.inFlight === 1);
+    const started = performance.now();
+    controller.abort();
+    await until(() => harness!.sim.inFlight === 0);
+    await pending;
+    reportFigure('client disconnect', { upstreamCancelledAfterMs: Math.round(performance.now() - started) });
+  });
+
   it('maps an HTML 500 to UPSTREAM_ERROR without retrying it', async () => {
     harness = startHarness({ retries: 2 });
     harness.sim.failNext('html-500');
