@@ -149,16 +149,16 @@ describe('resilience', () => {
     harness = startHarness({ timeoutMs: 30_000 });
     harness.sim.failNext('hang');
     const controller = new AbortController();
-    const pending = harness.gateway.yoga
-      .fetch(
+    const pending = Promise.resolve(
+      harness.gateway.yoga.fetch(
         new Request('http://gateway.test/graphql', {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...HEADERS_A },
           body: JSON.stringify({ query: LIST }),
           signal: controller.signal,
         }),
-      )
-      .catch(() => undefined);
+      ),
+    ).catch(() => undefined);
     await until(() => harness!.sim.inFlight === 1);
     const started = performance.now();
     controller.abort();
