@@ -37,7 +37,7 @@ const envSchema = z.object({
   VECTARA_CUSTOMER_ID: z.string().trim().regex(/^\d+$/, 'must be the numeric Vectara customer id').optional(),
   UPSTREAM_TIMEOUT_MS: integer(1, 600_000).default(30_000),
   UPSTREAM_RETRIES: integer(0, 10).default(2),
-  JOB_POLL_INTERVAL_MS: integer(100, 3_600_000).default(2000),
+  JOB_POLL_INTERVAL_MS: integer(10, 3_600_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GRAPHIQL: boolean.default(true),
   INTROSPECTION: boolean.default(true),

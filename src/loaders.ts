@@ -6,6 +6,7 @@
 //   are deduplicated, distinct ids become parallel calls (the upstream takes one id per call) with bounded
 //   concurrency, and a job already listed in the operation (or in a listing still running) costs nothing.
 import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
 import type { JobConnectionShape } from './pagination/connection';
 import { type CorpusJobsRequest, createCorpusJobsLoader } from './pagination/corpus-batch';
 import type { CursorCodec } from './pagination/cursor';
@@ -45,6 +46,8 @@ export function createLoaders({ listJobs, codec, credentialPrint }: LoaderDeps):
           const page = await listJobs({ jobId, states: JOB_STATES, pageSize: 1 });
           return page.jobs.find((candidate) => candidate.id === jobId) ?? null;
         } catch (error) {
+          // An upstream that answers "not found" for an unknown id (rather than an empty list) means null too.
+          if (error instanceof GraphQLError && error.extensions.code === 'NOT_FOUND') return null;
           return error as Error;
         }
       });

@@ -100,21 +100,24 @@ export function createGateway(options: GatewayOptions): Gateway {
     now: options.now,
     onChange: (state) => logger.warn({ state }, 'upstream circuit breaker changed state'),
   });
-  const upstream = createUpstreamClient({
-    baseUrl: options.upstreamUrl,
-    fetch: options.fetch ?? (transport as NonNullable<typeof transport>).fetch,
-    timeoutMs,
-    attemptTimeoutMs: options.attemptTimeoutMs,
-    retries: options.retries ?? 2,
-    now: options.now,
-    random: options.random,
-    guard: breaker,
-    sleep: options.sleep,
-    onAttempt: (event) => {
-      metrics?.recordAttempt(event);
-      if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');
-    },
-  });
+  const upstream = logUnknownEnums(
+    logger,
+    createUpstreamClient({
+      baseUrl: options.upstreamUrl,
+      fetch: options.fetch ?? (transport as NonNullable<typeof transport>).fetch,
+      timeoutMs,
+      attemptTimeoutMs: options.attemptTimeoutMs,
+      retries: options.retries ?? 2,
+      now: options.now,
+      random: options.random,
+      guard: breaker,
+      sleep: options.sleep,
+      onAttempt: (event) => {
+        metrics?.recordAttempt(event);
+        if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');
+      },
+    }),
+  );
   const watcher = createJobWatcher({
     upstream,
     intervalMs: options.pollIntervalMs ?? 2000,
@@ -195,6 +198,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       watcher.close();
       await transport?.close();
+    },
+  };
+}
+
+/** Unknown upstream enum values become UNKNOWN (SPEC §3) and are logged, once per page. */
+function logUnknownEnums(logger: Logger, client: UpstreamClient): UpstreamClient {
+  return {
+    async listJobs(query, call) {
+      const page = await client.listJobs(query, call);
+      let unknown: Set<string> | undefined;
+      for (const job of page.jobs) {
+        if (job.unknownEnums) for (const value of job.unknownEnums) (unknown ??= new Set()).add(value);
+      }
+      if (unknown)
+        logger.warn(
+          { requestId: call.requestId, values: [...unknown] },
+          'unknown upstream enum values mapped to UNKNOWN',
+        );
+      return page;
     },
   };
 }

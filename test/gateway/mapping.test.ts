@@ -1,5 +1,9 @@
 // SPEC §3 mapping rules and input validation through the real server (validation makes no upstream call).
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger';
+import { createSimulator } from '../../src/simulator/handler';
+import type { FetchLike } from '../../src/upstream/client';
 import { CUSTOMER_A } from '../support/accounts';
 import { FIXED_START } from '../support/clock';
 import { ALL_STATE_NAMES, expectedJobs, type Harness, JOB_FIELDS, startHarness } from '../support/gateway';
@@ -78,6 +82,42 @@ describe('mapping (SPEC §3)', () => {
     expect(missing.errors).toBeUndefined();
     expect(missing.data.job).toBeNull();
     expect(harness.sim.calls).toBe(2);
+  });
+
+  it('returns null, not an error, when the upstream answers 404 NOT_FOUND for an unknown job id', async () => {
+    const sim = createSimulator();
+    const notFound: FetchLike = async (input, init) => {
+      const body = JSON.parse(String(init?.body ?? '{}')) as { jobId?: string };
+      if (body.jobId === 'gone') {
+        return new Response(JSON.stringify({ code: 5, message: 'job gone not found', details: [] }), {
+          status: 404,
+        });
+      }
+      return sim.fetch(input, init);
+    };
+    harness = startHarness({ fetch: notFound });
+    const result = await harness.query('{ job(jobId: "gone") { jobId } }');
+    expect(result.errors).toBeUndefined();
+    expect(result.data.job).toBeNull();
+  });
+
+  it('logs unknown upstream enum values once per page', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    harness = startHarness({ logger: createLogger('warn', sink) });
+    harness.sim.configure({ quirks: ['unknown-enums'] });
+    await harness.query('{ jobs(first: 6) { edges { node { state } } } }');
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .filter((entry) => /unknown upstream enum/.test(entry.msg));
+    expect(logged).toHaveLength(1);
+    expect(logged[0].values.sort()).toEqual(['JOB_STATE__PAUSED', 'JOB__CORPUS_COMPACT']);
+    expect(logged[0].requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('resolves node and nodes by global id, null for unknown jobs', async () => {
