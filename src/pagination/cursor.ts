@@ -37,8 +37,9 @@ export interface CursorCodec {
 
 export type PageRef = { mode: 's'; pageSize: number } | { mode: 'k'; pageSize: number; pageKey: string };
 
+/** Canonical form only (no leading zeros), so that every position has exactly one cursor. */
 const CURSOR =
-  /^v1\.([A-Za-z0-9_-]{1,32})\.([skbe])(\d{1,3})\.(\d{1,3})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]*)$/;
+  /^v1\.([A-Za-z0-9_-]{1,32})\.([skbe])(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]*)$/;
 
 /** A stable fingerprint of a normalised filter (order-insensitive lists, fixed field order). */
 export function filterFingerprint(filter: {

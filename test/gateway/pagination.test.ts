@@ -129,6 +129,7 @@ describe('pagination (SPEC §4)', () => {
       cursor.slice(0, -3),
       `${cursor}x`,
       cursor.replace(/\.(\d+)\./, '.99.'),
+      cursor.replace(/\.(\d+)\./, '.0$1.'),
       cursor.replace('.b5.', '.b100.'),
       cursor.replace(/\.[A-Za-z0-9_-]{16}\./, '.AAAAAAAAAAAAAAAA.'),
       'v1.x.s1.0.AAAAAAAAAAAAAAAA.',
