@@ -158,6 +158,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         ? []
         : [
             useGraphQlJit(
+              // (graphql-jit's customJSONSerializer cannot describe the DateTime scalar: JSON.stringify stays.)
               {},
               {
                 enableIf: (args) =>
