@@ -89,12 +89,16 @@ function asString(value: unknown): string {
   return '';
 }
 
+/** 9999-12-31T23:59:59Z. */
+const MAX_EPOCH_SECONDS = 253_402_300_799;
+
 /** int64 epoch seconds as string or number; 0, "0", absent, null or garbage → null. */
 export function decodeEpochSeconds(value: unknown): number | null {
   const text = asString(value).trim();
   if (!/^-?\d+$/.test(text)) return null;
   const seconds = Number(text);
-  return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : null;
+  // Beyond year 9999 is no real timestamp (and no ISO-8601 DateTime): treat it as unset.
+  return Number.isSafeInteger(seconds) && seconds > 0 && seconds <= MAX_EPOCH_SECONDS ? seconds : null;
 }
 
 function decodeEnum<T extends string>(
@@ -105,7 +109,9 @@ function decodeEnum<T extends string>(
 ): T | 'UNKNOWN' {
   const raw = asString(value);
   if (raw === '') return 'UNKNOWN';
-  const name = raw.startsWith(prefix) ? raw.slice(prefix.length) : raw;
+  // Canonical names are upper case with a prefix; accept either missing, and any case, before giving up.
+  const upper = raw.toUpperCase();
+  const name = upper.startsWith(prefix) ? upper.slice(prefix.length) : upper;
   if ((known as readonly string[]).includes(name)) return name as T;
   unknown.push(raw);
   return 'UNKNOWN';
