@@ -208,11 +208,11 @@ function logUnknownEnums(logger: Logger, client: UpstreamClient): UpstreamClient
   return {
     async listJobs(query, call) {
       const page = await client.listJobs(query, call);
-      let unknown: Set<string> | undefined;
+      const unknown = new Set<string>();
       for (const job of page.jobs) {
-        if (job.unknownEnums) for (const value of job.unknownEnums) (unknown ??= new Set()).add(value);
+        if (job.unknownEnums) for (const value of job.unknownEnums) unknown.add(value);
       }
-      if (unknown)
+      if (unknown.size > 0)
         logger.warn(
           { requestId: call.requestId, values: [...unknown] },
           'unknown upstream enum values mapped to UNKNOWN',
