@@ -4,7 +4,7 @@
 // repetition after a warm-up, medians reported. Every response is checked (status 200, no errors, the right
 // number of jobs): a fast error is not a result. Loopback only; not part of `npm test`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { request } from 'undici';
@@ -16,6 +16,10 @@ const WARMUP = 1;
 const SIM_PORT = 4311;
 const PROXY_PORT = 4312;
 const GATEWAY_PORT = 4313;
+const MESH_PORT = 4314;
+/** GraphQL Mesh + Hive Gateway over the OpenAPI document, when `npm run bench:mesh-setup` has prepared it. */
+const MESH_SUPERGRAPH = 'test/bench/mesh/supergraph.graphql';
+const withMesh = existsSync(MESH_SUPERGRAPH) && !process.argv.includes('--no-mesh');
 const HEADERS = {
   'content-type': 'application/json',
   'x-api-key': 'demo-api-key',
@@ -29,8 +33,13 @@ const QUERY = `query Bench($first: Int!) {
   }
 }`;
 
-type Target = 'direct' | 'proxy' | 'gateway';
-const TARGETS: Target[] = ['direct', 'proxy', 'gateway'];
+type Target = 'direct' | 'proxy' | 'gateway' | 'mesh';
+const TARGETS: Target[] = withMesh ? ['direct', 'proxy', 'gateway', 'mesh'] : ['direct', 'proxy', 'gateway'];
+const MESH_QUERY = `query Bench($n: BigInt) {
+  ListJobs(customer_id: 1234567890, input: { state: [${STATES.map((state) => `JOB_STATE__${state}`).join(', ')}], numResults: $n }) {
+    ... on adminListJobsResponse { job { id type corpusId state tsCreate tsStart tsComplete userHandle } pageKey }
+  }
+}`;
 
 interface Scenario {
   pageSize: number;
@@ -57,7 +66,17 @@ const pin = (core: number, pid: number) => {
 /** Starts `node …args` pinned to a core (TypeScript entry points through tsx, built ones as they are). */
 function start(name: string, core: number, args: string[], env: Record<string, string>): ChildProcess {
   const loader = args[0]?.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn('taskset', ['-c', String(core), process.execPath, ...loader, ...args], {
+  return spawnPinned(name, core, process.execPath, [...loader, ...args], env);
+}
+
+function spawnPinned(
+  name: string,
+  core: number,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+) {
+  const child = spawn('taskset', ['-c', String(core), command, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -79,19 +98,42 @@ async function waitFor(url: string, init: Parameters<typeof request>[1] = {}) {
   throw new Error(`${url} did not come up`);
 }
 
-/** The node process behind a `taskset … node` child (taskset execs, so it is the same pid). */
-const peakRssMiB = (pid: number) => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kib / 1024;
-};
-const resetPeakRss = (pid: number) => {
+/** A process and its descendants (a gateway may fork workers); taskset execs, so the pid is the program's. */
+function processTree(pid: number): number[] {
+  const pids = [pid];
   try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children ? children.split(/\s+/) : []) pids.push(...processTree(Number(child)));
+    }
   } catch {}
+  return pids;
+}
+const peakRssMiB = (pid: number) =>
+  processTree(pid).reduce((sum, each) => {
+    try {
+      const status = readFileSync(`/proc/${each}/status`, 'utf8');
+      return sum + Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      return sum;
+    }
+  }, 0);
+const resetPeakRss = (pid: number) => {
+  for (const each of processTree(pid)) {
+    try {
+      writeFileSync(`/proc/${each}/clear_refs`, '5');
+    } catch {}
+  }
 };
 
 function requestFor(target: Target, scenario: Scenario) {
+  if (target === 'mesh') {
+    return {
+      url: `http://127.0.0.1:${MESH_PORT}/graphql`,
+      body: JSON.stringify({ query: MESH_QUERY, variables: { n: scenario.pageSize } }),
+      check: (body: string) => !body.includes('"errors"') && count(body, '"tsCreate":') === scenario.pageSize,
+    };
+  }
   if (target === 'gateway') {
     return {
       url: `http://127.0.0.1:${GATEWAY_PORT}/graphql`,
@@ -188,7 +230,17 @@ const gateway = start('gateway', 0, ['dist/main.mjs'], {
   NODE_ENV: 'production',
   LOG_LEVEL: 'silent',
 });
-children.push(simulator, proxy, gateway);
+const mesh = withMesh
+  ? spawnPinned(
+      'mesh',
+      0,
+      'test/bench/mesh/node_modules/.bin/hive-gateway',
+      ['supergraph', MESH_SUPERGRAPH, '--host', '127.0.0.1', '--port', String(MESH_PORT), '--fork', '1'],
+      { UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`, NODE_ENV: 'production' },
+    )
+  : undefined;
+children.push(simulator, proxy, gateway, ...(mesh ? [mesh] : []));
+const SUT: Partial<Record<Target, ChildProcess>> = { proxy, gateway, mesh };
 
 interface Row extends Scenario {
   target: Target;
@@ -206,6 +258,7 @@ try {
   await waitFor(`http://127.0.0.1:${SIM_PORT}/_simulator/stats`);
   await waitFor(`http://127.0.0.1:${PROXY_PORT}/_simulator/stats`);
   await waitFor(`http://127.0.0.1:${GATEWAY_PORT}/health`);
+  if (withMesh) await waitFor(`http://127.0.0.1:${MESH_PORT}/healthcheck`);
   for (const scenario of scenarios) {
     await request(`http://127.0.0.1:${SIM_PORT}/_simulator/config`, {
       method: 'POST',
@@ -214,7 +267,7 @@ try {
     const label = `page ${scenario.pageSize}, ${scenario.connections} conn, upstream +${scenario.latencyMs} ms`;
     process.stdout.write(`${label}\n`);
     for (const target of TARGETS) await measure(target, scenario, WARMUP);
-    for (const child of [proxy, gateway]) resetPeakRss(child.pid!);
+    for (const child of Object.values(SUT)) if (child) resetPeakRss(child.pid!);
     const samples = new Map<Target, Sample[]>(TARGETS.map((target) => [target, []]));
     for (let rep = 0; rep < REPS; rep++) {
       for (const target of TARGETS) samples.get(target)!.push(await measure(target, scenario, DURATION));
@@ -227,7 +280,7 @@ try {
         rps: median(list.map((sample) => sample.rps)),
         p50: median(list.map((sample) => sample.p50)),
         p99: median(list.map((sample) => sample.p99)),
-        peakRss: target === 'direct' ? null : peakRssMiB((target === 'proxy' ? proxy : gateway).pid!),
+        peakRss: target === 'direct' ? null : peakRssMiB(SUT[target]!.pid!),
         checked: list.reduce((sum, sample) => sum + sample.total, 0),
         bad: list.reduce((sum, sample) => sum + sample.bad, 0),
         upstreamCalls: list.reduce((sum, sample) => sum + sample.upstreamCalls, 0),
@@ -258,20 +311,26 @@ const lines = [
   '',
   `${new Date().toISOString()} on ${machine}; ${quick ? 'quick run' : 'full run'}: ${REPS} × ${DURATION} s per target and scenario after a ${WARMUP} s warm-up, interleaved, medians; ${seconds} s in all.`,
   `System under test pinned to core 0${pinned ? '' : ' (taskset failed: unpinned)'}, autocannon + simulator on core 1; NODE_ENV=production, logging off.`,
-  'Gateway query: `jobs(first: N)` selecting every Job field plus cursors and pageInfo; direct/proxy: the equivalent `POST /v1/list-jobs`.',
+  'Gateway query: `jobs(first: N)` selecting every Job field plus cursors and pageInfo; direct/proxy: the equivalent `POST /v1/list-jobs`' +
+    (withMesh
+      ? '; mesh: GraphQL Mesh (compose) + Hive Gateway serving the OpenAPI document, `ListJobs` selecting every job field (`npm run bench:mesh-setup`).'
+      : '.'),
   '',
-  '| page | conns | upstream | target | req/s | p50 ms | p99 ms | peak RSS MiB | gateway/proxy | gateway/direct | checked |',
-  '|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+  `| page | conns | upstream | target | req/s | p50 ms | p99 ms | peak RSS MiB | gateway/proxy | gateway/direct${withMesh ? ' | gateway/mesh' : ''} | checked |`,
+  `|---:|---:|---:|---|---:|---:|---:|---:|---:|---:${withMesh ? '|---:' : ''}|---|`,
 ];
 for (const scenario of scenarios) {
   const proxyRow = find(scenario, 'proxy');
   const directRow = find(scenario, 'direct');
   for (const target of TARGETS) {
     const row = find(scenario, target);
+    const meshRatio = withMesh
+      ? ` | ${target === 'gateway' ? `${(row.rps / find(scenario, 'mesh').rps).toFixed(2)}×` : ''}`
+      : '';
     const ratios =
-      target === 'gateway'
+      (target === 'gateway'
         ? `${(row.rps / proxyRow.rps).toFixed(2)}× | ${(row.rps / directRow.rps).toFixed(2)}×`
-        : ' | ';
+        : ' | ') + meshRatio;
     lines.push(
       `| ${row.pageSize} | ${row.connections} | +${row.latencyMs} ms | ${target} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.peakRss?.toFixed(0) ?? '–'} | ${ratios} | ${row.bad ? `**${row.bad} bad** of ${row.checked}` : `${row.checked} ok`} |`,
     );
@@ -301,7 +360,12 @@ if (rows.some((row) => row.bad > 0)) process.exitCode = 1;
 
 /** Throughput per scenario and target as grouped horizontal bars. */
 function chart(): string {
-  const colors: Record<Target, string> = { direct: '#9e9e9e', proxy: '#5c6bc0', gateway: '#e6522c' };
+  const colors: Record<Target, string> = {
+    direct: '#9e9e9e',
+    proxy: '#5c6bc0',
+    gateway: '#e6522c',
+    mesh: '#26a69a',
+  };
   const barHeight = 14;
   const groupGap = 16;
   const left = 230;
