@@ -64,9 +64,10 @@ export async function resolveJobConnection(request: ConnectionRequest): Promise<
     const jobs = page.jobs;
     const take = jobs.slice(skip, skip + (first - edges.length));
     const cursorAt = codec.forPage(filterPrint, credentialPrint, ref);
-    const next: PageRef | null = page.pageKey
-      ? { mode: 'k', pageSize: ref.pageSize, pageKey: page.pageKey }
-      : null;
+    // A key equal to the one just used would loop forever: treat it as the end.
+    const looping = ref.mode === 'k' && page.pageKey === ref.pageKey;
+    const next: PageRef | null =
+      page.pageKey && !looping ? { mode: 'k', pageSize: ref.pageSize, pageKey: page.pageKey } : null;
     let afterPage: string | undefined;
     take.forEach((node, index) => {
       const consumed = skip + index + 1;
@@ -81,7 +82,7 @@ export async function resolveJobConnection(request: ConnectionRequest): Promise<
       edges.push({ cursor, node });
     });
     const consumedTo = skip + take.length;
-    const listEnded = !next || jobs.length === 0 || (ref.mode === 'k' && next.pageKey === ref.pageKey);
+    const listEnded = !next || jobs.length === 0;
     if (edges.length >= first) return connection(edges, consumedTo < jobs.length || !listEnded);
     if (listEnded) return connection(edges, false);
     if (calls >= MAX_UPSTREAM_CALLS_PER_FIELD) return connection(edges, true);

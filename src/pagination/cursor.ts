@@ -10,13 +10,15 @@
 //             b (the key is padded base64, as documented: transcoded to base64url, same length) or
 //             k (any other key: base64url of its UTF-8 bytes)
 //   pageSize  the numResults the page was fetched with (a key fixes it upstream)
-//   skip      how many jobs of that page come before the position
-//   tag       HMAC of everything but skip, keyed by a server secret and bound to the caller's credentials
+//   skip      how many jobs of that page come before the position (0..9999)
+//   tag       16 chars: HMAC-SHA256 of everything but skip, keyed by a server secret and bound to the
+//             caller's credentials; then 6 chars: a check of skip keyed by the HMAC's undisclosed rest
 //   key       base64url of the upstream page key (empty unless mode k)
 //
-// All parts are URL-safe. The tag is computed once per upstream page, so making a cursor per edge costs a
-// string concatenation. A forged, truncated or foreign cursor fails the tag check and is BAD_USER_INPUT:
-// the gateway never sends the upstream a key it did not receive from it for these same credentials.
+// All parts are URL-safe. The HMAC is computed once per upstream page and the per-edge skip check is a
+// 32-bit FNV-1a over a secret salt, so making a cursor per edge stays cheap. A forged, truncated, edited or
+// foreign cursor fails a check and is BAD_USER_INPUT: the gateway never sends the upstream a key it did not
+// receive from it for these same credentials, and never skips to a position it did not hand out.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { badUserInput } from '../errors';
 
@@ -39,7 +41,7 @@ export type PageRef = { mode: 's'; pageSize: number } | { mode: 'k'; pageSize: n
 
 /** Canonical form only (no leading zeros), so that every position has exactly one cursor. */
 const CURSOR =
-  /^v1\.([A-Za-z0-9_-]{1,32})\.([skbe])(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]*)$/;
+  /^v1\.([A-Za-z0-9_-]{1,32})\.([skbe])(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,3})\.([A-Za-z0-9_-]{16})([A-Za-z0-9_-]{6})\.([A-Za-z0-9_-]*)$/;
 
 /** A stable fingerprint of a normalised filter (order-insensitive lists, fixed field order). */
 export function filterFingerprint(filter: {
@@ -56,22 +58,31 @@ export function filterFingerprint(filter: {
 }
 
 export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorCodec {
-  const tag = (filterPrint: string, credentialPrint: string, mode: string, pageSize: number, key: string) =>
-    createHmac('sha256', secret)
+  /** The page's public tag and the FNV state of its undisclosed salt, from one HMAC. */
+  const sign = (
+    filterPrint: string,
+    credentialPrint: string,
+    mode: string,
+    pageSize: number,
+    key: string,
+  ) => {
+    const digest = createHmac('sha256', secret)
       .update(`${filterPrint}|${credentialPrint}|${mode}|${pageSize}|${key}`)
-      .digest('base64url')
-      .slice(0, 16);
+      .digest();
+    return { tag: digest.subarray(0, 12).toString('base64url'), salt: fnv(FNV_OFFSET, digest.subarray(12)) };
+  };
 
   return {
     forPage(filterPrint, credentialPrint, page) {
       const [mode, key] = page.mode === 'k' ? carryKey(page.pageKey) : (['s', ''] as const);
-      const mac = tag(filterPrint, credentialPrint, mode, page.pageSize, key);
+      const { tag, salt } = sign(filterPrint, credentialPrint, mode, page.pageSize, key);
       const head = `v1.${filterPrint}.${mode}${page.pageSize}.`;
-      const tail = `.${mac}.${key}`;
-      return (skip) => head + skip + tail;
+      const tail = `.${key}`;
+      return (skip) => `${head}${skip}.${tag}${skipCheck(salt, skip)}${tail}`;
     },
     endCursor(filterPrint, credentialPrint) {
-      return `v1.${filterPrint}.e0.0.${tag(filterPrint, credentialPrint, 'e', 0, '')}.`;
+      const { tag, salt } = sign(filterPrint, credentialPrint, 'e', 0, '');
+      return `v1.${filterPrint}.e0.0.${tag}${skipCheck(salt, 0)}.`;
     },
     decode(cursor, filterPrint, credentialPrint) {
       const invalid = () =>
@@ -82,7 +93,7 @@ export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorC
       if (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH) throw invalid();
       const match = CURSOR.exec(cursor);
       if (!match) throw invalid();
-      const [, print, mode, sizeText, skipText, mac, key] = match as unknown as [
+      const [, print, mode, sizeText, skipText, mac, check, key] = match as unknown as [
         string,
         string,
         's' | 'k' | 'b' | 'e',
@@ -90,11 +101,13 @@ export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorC
         string,
         string,
         string,
+        string,
       ];
       const pageSize = Number(sizeText);
       const skip = Number(skipText);
-      const expected = Buffer.from(tag(print, credentialPrint, mode, pageSize, key));
-      if (!timingSafeEqual(expected, Buffer.from(mac))) throw invalid();
+      const expected = sign(print, credentialPrint, mode, pageSize, key);
+      if (!timingSafeEqual(Buffer.from(expected.tag), Buffer.from(mac))) throw invalid();
+      if (skipCheck(expected.salt, skip) !== check) throw invalid();
       if (print !== filterPrint) {
         throw badUserInput(
           'The cursor belongs to a different filter: use it with the same filter (corpusIds, states, createdAfter) it came from, or omit `after`.',
@@ -102,7 +115,8 @@ export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorC
         );
       }
       if (mode === 'e') return { mode };
-      if (pageSize < 1 || pageSize > 100 || skip > pageSize) throw invalid();
+      // skip may exceed pageSize: an upstream that returns more jobs than asked for is still paged exactly.
+      if (pageSize < 1 || pageSize > 100) throw invalid();
       if (mode === 's') {
         if (key !== '') throw invalid();
         return { mode, pageSize, skip };
@@ -127,4 +141,23 @@ function carryKey(pageKey: string): readonly ['b' | 'k', string] {
 function base64UrlToBase64(text: string): string {
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
   return base64 + '='.repeat((4 - (base64.length % 4)) % 4);
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+/** 32-bit FNV-1a over bytes, continuing from `hash`. */
+function fnv(hash: number, bytes: Uint8Array): number {
+  let h = hash;
+  for (const byte of bytes) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h;
+}
+
+/** 6 base64url characters binding `skip` to a page's secret salt. */
+function skipCheck(salt: number, skip: number): string {
+  let h = salt;
+  for (let rest = skip + 1; rest > 0; rest = Math.floor(rest / 256))
+    h = Math.imul(h ^ (rest & 0xff), 0x01000193) >>> 0;
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeUInt32BE(h >>> 0);
+  return bytes.toString('base64url').slice(0, 6);
 }

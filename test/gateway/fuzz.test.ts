@@ -73,7 +73,7 @@ const garbageCursor = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.base64String({ maxLength: 300 }),
   fc.stringMatching(
-    /^v1\.[A-Za-z0-9_-]{0,20}\.[skbe]\d{1,3}\.\d{1,3}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{0,40}$/,
+    /^v1\.[A-Za-z0-9_-]{0,20}\.[skbe]\d{1,3}\.\d{1,3}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{0,40}$/,
   ),
   fc.string({ minLength: 4097, maxLength: 5000 }),
   mutatedCursor,

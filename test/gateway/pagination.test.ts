@@ -1,5 +1,7 @@
 // SPEC §4's six pagination properties, through the real server, with upstream call counts.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSimulator } from '../../src/simulator/handler';
+import type { FetchLike } from '../../src/upstream/client';
 import { CUSTOMER_A } from '../support/accounts';
 import { expectedJobs, type Harness, HEADERS_B, startHarness } from '../support/gateway';
 
@@ -87,6 +89,21 @@ describe('pagination (SPEC §4)', () => {
     expect(ids).toEqual(expected);
   });
 
+  it('3b. pages exactly over an upstream that returns more jobs than asked for', async () => {
+    const sim = createSimulator();
+    // This upstream ignores numResults and always serves pages of 45.
+    const generous: FetchLike = (input, init) => {
+      const body = JSON.parse(String(init?.body ?? '{}')) as Record<string, unknown>;
+      if (body.numResults !== undefined) body.numResults = 45;
+      return sim.fetch(input, { ...init, body: JSON.stringify(body) });
+    };
+    harness = startHarness({ fetch: generous });
+    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map((job) => job.id);
+    const { ids, pages } = await walk(20, FINISHED);
+    expect(ids).toEqual(expected);
+    expect(pages).toBe(Math.ceil(expected.length / 20));
+  });
+
   it('4. ends on an empty key, and a trailing empty page ends the walk with empty edges and no error', async () => {
     harness = startHarness();
     const expected = expectedJobs(harness, CUSTOMER_A, { states: ['QUEUED', 'STARTED'] });
@@ -130,8 +147,10 @@ describe('pagination (SPEC §4)', () => {
       `${cursor}x`,
       cursor.replace(/\.(\d+)\./, '.99.'),
       cursor.replace(/\.(\d+)\./, '.0$1.'),
+      // A skip edited to another valid number (the position is checked, not only the page).
+      cursor.replace(/\.(\d+)\./, (_all, skip: string) => `.${Number(skip) + 1}.`),
       cursor.replace('.b5.', '.b100.'),
-      cursor.replace(/\.[A-Za-z0-9_-]{16}\./, '.AAAAAAAAAAAAAAAA.'),
+      cursor.replace(/\.[A-Za-z0-9_-]{22}\./, '.AAAAAAAAAAAAAAAAAAAAAA.'),
       'v1.x.s1.0.AAAAAAAAAAAAAAAA.',
       '',
       'null',
