@@ -145,7 +145,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    maskedErrors: true,
+    // Unexpected errors become "Unexpected error." whatever NODE_ENV says (no stack or message leaks).
+    maskedErrors: { isDev: false },
     logging: logger,
     batching: false,
     maxRequestBodySize: LIMITS.maxBodyBytes,

@@ -24,6 +24,23 @@ describe('errors', () => {
     expect(harness.sim.calls).toBe(0);
   });
 
+  it('masks a bug as INTERNAL_SERVER_ERROR "Unexpected error." without its message', async () => {
+    harness = startHarness({
+      now: () => {
+        throw new Error('internal detail demo-api-key');
+      },
+    });
+    const result = await harness.query(LIST);
+    expect(result.errors).toEqual([
+      expect.objectContaining({
+        message: 'Unexpected error.',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }),
+    ]);
+    expect(JSON.stringify(result)).not.toContain('internal detail');
+    expect(harness.sim.calls).toBe(0);
+  });
+
   it('still serves introspection and __typename without credentials', async () => {
     harness = startHarness();
     const result = await harness.query('{ __typename __schema { queryType { name } } }', {}, {});
