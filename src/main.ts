@@ -27,15 +27,17 @@ server.listen(config.port, config.host, () => {
 });
 
 let stopping = false;
+/** Stop accepting, end subscriptions, let in-flight requests finish (10 s at most), then release upstream sockets. */
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down: finishing in-flight requests, ending subscriptions');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   gateway.watcher.close();
-  server.close();
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), 10_000);
   force.unref();
+  await closed;
   await gateway.close();
   process.exit(0);
 }

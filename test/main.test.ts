@@ -2,6 +2,7 @@
 // /health, and SIGTERM shuts it down cleanly (exit 0).
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { until } from './support/scheduler';
 
 const ENTRY = ['--import', 'tsx', 'src/main.ts'];
 
@@ -20,6 +21,55 @@ describe('main', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^jobs-gateway: Invalid ${name} `));
+  });
+
+  it('on SIGTERM lets an in-flight request finish before exiting', async () => {
+    const { createSimulator } = await import('../src/simulator/handler');
+    const { listenSimulator } = await import('../src/simulator/server');
+    const sim = createSimulator();
+    sim.configure({ latencyMs: 400 });
+    const upstream = await listenSimulator(sim);
+    const child = spawn(process.execPath, ENTRY, {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        VECTARA_API_URL: upstream.url,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk) => {
+          out += String(chunk);
+          const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const inFlight = fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': 'demo-api-key',
+          'customer-id': '1234567890',
+        },
+        body: JSON.stringify({ query: '{ jobs(first: 2) { edges { node { jobId } } } }' }),
+      });
+      await until(() => sim.inFlight > 0);
+      child.kill('SIGTERM');
+      const response = await inFlight;
+      const body = (await response.json()) as { data?: any; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      expect(body.data.jobs.edges).toHaveLength(2);
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await upstream.close();
+    }
   });
 
   it('serves /health and /ready, then stops cleanly on SIGTERM', async () => {
