@@ -1,10 +1,31 @@
 // The `npm start` entry point as a process: a bad environment exits 2 with one line; a good one serves
-// /health, and SIGTERM shuts it down cleanly (exit 0).
+// /health, and SIGTERM shuts it down cleanly (exit 0), letting in-flight requests finish first.
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { createSimulator } from '../src/simulator/handler';
+import { listenSimulator } from '../src/simulator/server';
 import { until } from './support/scheduler';
 
 const ENTRY = ['--import', 'tsx', 'src/main.ts'];
+
+/** `src/main.ts` on an ephemeral loopback port; resolves once it prints where it listens. */
+async function startGatewayProcess(upstreamUrl: string) {
+  const child = spawn(process.execPath, ENTRY, {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VECTARA_API_URL: upstreamUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk);
+      const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, url, exited };
+}
 
 describe('main', () => {
   it.each([
@@ -24,32 +45,11 @@ describe('main', () => {
   });
 
   it('on SIGTERM lets an in-flight request finish before exiting', async () => {
-    const { createSimulator } = await import('../src/simulator/handler');
-    const { listenSimulator } = await import('../src/simulator/server');
     const sim = createSimulator();
     sim.configure({ latencyMs: 400 });
     const upstream = await listenSimulator(sim);
-    const child = spawn(process.execPath, ENTRY, {
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        VECTARA_API_URL: upstream.url,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, url, exited } = await startGatewayProcess(upstream.url);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk) => {
-          out += String(chunk);
-          const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
-      });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       const inFlight = fetch(`${url}/graphql`, {
         method: 'POST',
         headers: {
@@ -73,28 +73,9 @@ describe('main', () => {
   });
 
   it('serves /health and /ready, then stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ENTRY, {
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        VECTARA_API_URL: 'http://127.0.0.1:9',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk) => {
-        out += String(chunk);
-        const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
-    });
+    const { child, url, exited } = await startGatewayProcess('http://127.0.0.1:9');
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect((await fetch(`${url}/ready`)).status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
