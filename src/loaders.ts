@@ -9,7 +9,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { JobConnectionShape } from './pagination/connection';
 import { type CorpusJobsRequest, createCorpusJobsLoader } from './pagination/corpus-batch';
-import type { CursorCodec } from './pagination/cursor';
+import { type CursorCodec, filterKey } from './pagination/cursor';
 import { JOB_STATES, type Job, type ListJobsPage, type ListJobsQuery } from './upstream/wire';
 
 /** Parallel single-job calls per batch; beyond this they queue. */
@@ -87,13 +87,7 @@ export function createLoaders({ listJobs, codec, credentialPrint }: LoaderDeps):
 /** A canonical string for a query, so equal queries written differently share one call. */
 export function queryKey(query: ListJobsQuery): string {
   if (query.pageKey) return JSON.stringify(['k', query.pageKey, query.pageSize]);
-  return JSON.stringify([
-    query.jobId ?? null,
-    [...new Set(query.corpusIds ?? [])].sort((a, b) => a - b),
-    [...new Set(query.states)].sort(),
-    query.createdAfter ?? null,
-    query.pageSize,
-  ]);
+  return JSON.stringify([query.jobId ?? null, query.pageSize, filterKey(query)]);
 }
 
 async function mapWithConcurrency<T, R>(

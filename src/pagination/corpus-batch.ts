@@ -12,7 +12,7 @@ import {
   type JobFilter,
   resolveJobConnection,
 } from './connection';
-import { type CursorCodec, filterFingerprint } from './cursor';
+import { type CursorCodec, filterFingerprint, filterKey } from './cursor';
 
 /** The largest page the upstream serves; the batched call asks for it. */
 export const BATCH_PAGE_SIZE = 100;
@@ -39,7 +39,9 @@ export function createCorpusJobsLoader(deps: CorpusJobsDeps) {
       const groups = new Map<string, CorpusJobsRequest[]>();
       for (const request of requests) {
         const key = argumentsKey(request);
-        groups.set(key, [...(groups.get(key) ?? []), request]);
+        const group = groups.get(key);
+        if (group) group.push(request);
+        else groups.set(key, [request]);
       }
       const results = new Map<CorpusJobsRequest, JobConnectionShape | Error>();
       await Promise.all(
@@ -98,11 +100,7 @@ function corpusFilter(request: CorpusJobsRequest): JobFilter {
 }
 
 function argumentsKey(request: CorpusJobsRequest): string {
-  return JSON.stringify([
-    [...request.filter.states].sort(),
-    request.filter.createdAfter ?? null,
-    request.first,
-  ]);
+  return JSON.stringify([request.first, filterKey(request.filter)]);
 }
 
 /**

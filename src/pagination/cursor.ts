@@ -21,6 +21,7 @@
 // receive from it for these same credentials, and never skips to a position it did not hand out.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { badUserInput } from '../errors';
+import { isPaddedBase64 } from '../upstream/wire';
 
 /** Upper bound on an accepted cursor's length (the upstream's keys are far shorter). */
 export const MAX_CURSOR_LENGTH = 4096;
@@ -44,17 +45,23 @@ const CURSOR =
   /^v1\.([A-Za-z0-9_-]{1,32})\.([skbe])(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,3})\.([A-Za-z0-9_-]{16})([A-Za-z0-9_-]{6})\.([A-Za-z0-9_-]*)$/;
 
 /** A stable fingerprint of a normalised filter (order-insensitive lists, fixed field order). */
-export function filterFingerprint(filter: {
+export function filterFingerprint(filter: FilterFields): string {
+  return createHash('sha256').update(filterKey(filter)).digest('base64url').slice(0, 12);
+}
+
+export interface FilterFields {
   corpusIds?: readonly number[];
   states: readonly string[];
   createdAfter?: number;
-}): string {
-  const canonical = JSON.stringify([
+}
+
+/** One string per filter, whatever the order or repetition of its lists (cache keys, fingerprints). */
+export function filterKey(filter: FilterFields): string {
+  return JSON.stringify([
     [...new Set(filter.corpusIds ?? [])].sort((a, b) => a - b),
     [...new Set(filter.states)].sort(),
     filter.createdAfter ?? null,
   ]);
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }
 
 export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorCodec {
@@ -128,11 +135,9 @@ export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorC
   };
 }
 
-const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** How a page key travels inside a cursor: base64 keys are transcoded (no growth), others encoded. */
 function carryKey(pageKey: string): readonly ['b' | 'k', string] {
-  if (PADDED_BASE64.test(pageKey)) {
+  if (isPaddedBase64(pageKey)) {
     return ['b', pageKey.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')];
   }
   return ['k', Buffer.from(pageKey, 'utf8').toString('base64url')];

@@ -2,6 +2,8 @@
 // filters, the page size and the position after the last job served (creation time + id), so a key keeps
 // working while jobs change state, and every other request field is ignored when a key is sent.
 
+import { isPaddedBase64 } from '../upstream/wire';
+
 export interface PageFilter {
   jobId?: string;
   corpusIds?: number[];
@@ -20,11 +22,9 @@ export function encodePageKey(key: PageKey): string {
   return Buffer.from(JSON.stringify({ v: 1, ...key }), 'utf8').toString('base64');
 }
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** The decoded key, or null when it is not valid padded base64 of a key this simulator issued. */
 export function decodePageKey(text: string): PageKey | null {
-  if (!STRICT_BASE64.test(text)) return null;
+  if (!isPaddedBase64(text)) return null;
   try {
     const value = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as Partial<PageKey> & {
       v?: number;

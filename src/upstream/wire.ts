@@ -55,6 +55,13 @@ export interface WireStatus {
   detail: string;
 }
 
+const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Standard padded base64, the documented encoding of `pageKey` (proto bytes). */
+export function isPaddedBase64(text: string): boolean {
+  return PADDED_BASE64.test(text);
+}
+
 const STATE_PREFIX = 'JOB_STATE__';
 const TYPE_PREFIX = 'JOB__';
 
