@@ -103,6 +103,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   let queued: Fault[] = [];
   let calls = 0;
   let inFlight = 0;
+  const active = new Set<Request>();
   const recorded: RecordedCall[] = [];
 
   async function handle(request: Request): Promise<Response> {
@@ -332,12 +333,17 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
 
   const simulator: Simulator = {
     handle: async (request) => {
+      // A Request's signal follows its parent only weakly: a hung handler that nothing else references would
+      // be garbage-collected with it and never hear the abort. Hold every request until it is answered.
+      active.add(request);
       try {
         return await handle(request);
       } catch (error) {
         if (error instanceof SimulatedReset || request.signal.aborted) throw error;
         // A bad knob value sent per request is the caller's mistake, reported like the upstream would.
         return rpcError(400, 3, (error as Error).message);
+      } finally {
+        active.delete(request);
       }
     },
     fetch: async (input, init) => {
