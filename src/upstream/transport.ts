@@ -10,9 +10,9 @@ export interface UndiciTransportOptions {
   keepAliveTimeoutMs?: number;
   connectTimeoutMs?: number;
   /**
-   * undici's own headers/body timeouts: a backstop only. Deadlines are enforced by the client's AbortSignal,
-   * but an aborted request that undici fails to cancel (seen under bursts of concurrent aborts) would
-   * otherwise hold its socket until the upstream answers. Set it a little above the client's deadline.
+   * undici's own headers/body timeouts: a backstop only. Deadlines are enforced by the client's AbortSignal;
+   * should an abort ever not reach a request, its socket is still released instead of being held until the
+   * upstream answers. Set it a little above the client's deadline.
    */
   socketTimeoutMs?: number;
 }
