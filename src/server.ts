@@ -15,6 +15,7 @@ import { useRequestLog } from './plugins/request-log';
 import { schema } from './schema/index';
 import { type CircuitBreaker, createCircuitBreaker } from './upstream/breaker';
 import { createUpstreamClient, type FetchLike, type UpstreamClient } from './upstream/client';
+import { redact } from './upstream/errors';
 import { createUndiciTransport } from './upstream/transport';
 import { createJobWatcher, type JobWatcher, type Scheduler } from './watch/job-watcher';
 
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   breaker?: { windowSize?: number; minimumCalls?: number; failureRatio?: number; openMs?: number };
   /** Prometheus metrics at /metrics (default on); false turns them off. */
   metrics?: boolean;
+  /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
+  maxUpstreamBodyBytes?: number;
   /** Max sockets to the upstream (undici pool). */
   upstreamConnections?: number;
   /** Compile queries with graphql-jit (default on; subscriptions always use the standard executor). */
@@ -93,7 +96,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const transport = options.fetch
     ? undefined
-    : createUndiciTransport({ connections: options.upstreamConnections, socketTimeoutMs: timeoutMs + 1000 });
+    : createUndiciTransport({
+        connections: options.upstreamConnections,
+        socketTimeoutMs: timeoutMs + 1000,
+        maxBodyBytes: options.maxUpstreamBodyBytes,
+      });
   const metrics = options.metrics === false ? undefined : createMetrics();
   const breaker = createCircuitBreaker({
     ...options.breaker,
@@ -112,6 +119,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       random: options.random,
       guard: breaker,
       sleep: options.sleep,
+      maxBodyBytes: options.maxUpstreamBodyBytes,
       onAttempt: (event) => {
         metrics?.recordAttempt(event);
         if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');
@@ -204,18 +212,29 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 }
 
-/** Unknown upstream enum values become UNKNOWN (SPEC §3) and are logged, once per page. */
+/** Distinct unknown enum values logged per page (each already cut to 64 characters by the decoder). */
+const MAX_LOGGED_ENUMS = 10;
+
+/** Unknown upstream enum values become UNKNOWN (SPEC §3) and are logged, once per page, bounded and redacted. */
 function logUnknownEnums(logger: Logger, client: UpstreamClient): UpstreamClient {
   return {
     async listJobs(query, call) {
       const page = await client.listJobs(query, call);
       const unknown = new Set<string>();
       for (const job of page.jobs) {
-        if (job.unknownEnums) for (const value of job.unknownEnums) unknown.add(value);
+        if (!job.unknownEnums) continue;
+        for (const value of job.unknownEnums) {
+          if (unknown.size < MAX_LOGGED_ENUMS) unknown.add(value);
+        }
       }
       if (unknown.size > 0)
         logger.warn(
-          { requestId: call.requestId, values: [...unknown] },
+          {
+            requestId: call.requestId,
+            values: [...unknown].map((value) =>
+              redact(value, [call.credentials.apiKey, call.credentials.authorization]),
+            ),
+          },
           'unknown upstream enum values mapped to UNKNOWN',
         );
       return page;

@@ -21,10 +21,14 @@
 // receive from it for these same credentials, and never skips to a position it did not hand out.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { badUserInput } from '../errors';
+import { MAX_PAGE_KEY_BYTES } from '../upstream/client';
 import { isPaddedBase64 } from '../upstream/wire';
 
-/** Upper bound on an accepted cursor's length (the upstream's keys are far shorter). */
-export const MAX_CURSOR_LENGTH = 4096;
+/**
+ * Upper bound on an accepted cursor's length: the fixed parts (< 128 characters) plus the base64url form
+ * of the longest page key the client accepts from the upstream, so every cursor handed out round-trips.
+ */
+export const MAX_CURSOR_LENGTH = 128 + Math.ceil(MAX_PAGE_KEY_BYTES / 3) * 4;
 
 export type Position =
   | { mode: 's'; pageSize: number; skip: number }

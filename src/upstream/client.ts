@@ -1,6 +1,14 @@
 // The ListJobs client: one method, `listJobs`, over an injected fetch-compatible transport. It owns the
 // HTTP details (headers, deadlines, both upstream error paths, retries) and nothing of GraphQL.
-import { GRPC_CODE_NAMES, parseRetryAfter, redact, UpstreamError } from './errors';
+import { BodyTooLargeError, MAX_UPSTREAM_BODY_BYTES, readTextCapped } from './body';
+import {
+  describeContentType,
+  GRPC_CODE_NAMES,
+  parseRetryAfter,
+  redact,
+  sanitizeCode,
+  UpstreamError,
+} from './errors';
 import { backoffDelayMs, isRateLimited, isTransient, sleep } from './retry';
 import {
   decodeListJobsPage,
@@ -63,7 +71,15 @@ export interface UpstreamClientOptions {
   guard?: CallGuard;
   /** Waits between attempts (injectable so tests can check delays without waiting). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
+  maxBodyBytes?: number;
 }
+
+/**
+ * Longest page key accepted from the upstream, in UTF-8 bytes. Every accepted key fits in a cursor
+ * (pagination/cursor.ts sizes MAX_CURSOR_LENGTH from it); a longer one is a malformed response.
+ */
+export const MAX_PAGE_KEY_BYTES = 4096;
 
 export interface UpstreamClient {
   listJobs(query: ListJobsQuery, call: CallOptions): Promise<ListJobsPage>;
@@ -77,6 +93,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const random = options.random ?? Math.random;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
   const wait = options.sleep ?? sleep;
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_UPSTREAM_BODY_BYTES;
 
   async function attempt(body: string, call: CallOptions, deadline: number): Promise<ListJobsPage> {
     const secrets = [call.credentials.apiKey, call.credentials.authorization];
@@ -87,7 +104,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     call.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const timer = setTimeout(() => controller.abort(TIMEOUT_REASON), remaining);
     try {
-      if (call.signal?.aborted) controller.abort(call.signal.reason);
+      // A caller that is already gone gets no upstream call at all.
+      if (call.signal?.aborted) throw cancelled();
       let response: Response;
       let text: string;
       try {
@@ -101,7 +119,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
               body,
               signal: controller.signal,
             })
-            .then(async (answer) => [answer, await answer.text()] as const),
+            .then(
+              async (answer) =>
+                [
+                  answer,
+                  await readTextCapped(answer.body, maxBodyBytes, answer.headers.get('content-length')),
+                ] as const,
+            ),
         );
       } catch (error) {
         throw transportError(error, controller.signal, remaining);
@@ -150,7 +174,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           });
           if (delay === undefined) throw error;
           await wait(delay, call.signal).catch(() => {
-            throw new UpstreamError({ kind: 'aborted', message: 'The request was cancelled by the caller.' });
+            throw cancelled();
           });
         }
       }
@@ -193,8 +217,9 @@ function transportError(error: unknown, signal: AbortSignal, timeoutMs: number):
       code: 'DEADLINE_EXCEEDED',
     });
   }
-  if (signal.aborted) {
-    return new UpstreamError({ kind: 'aborted', message: 'The request was cancelled by the caller.' });
+  if (signal.aborted) return cancelled();
+  if (error instanceof BodyTooLargeError) {
+    return new UpstreamError({ kind: 'payload', message: error.message, detail: error.message });
   }
   const code = networkCode(error);
   return new UpstreamError({
@@ -209,7 +234,7 @@ function transportError(error: unknown, signal: AbortSignal, timeoutMs: number):
 function networkCode(error: unknown): string | undefined {
   let current = error;
   for (let depth = 0; depth < 4 && isRecord(current); depth++) {
-    if (typeof current.code === 'string') return current.code;
+    if (typeof current.code === 'string') return current.code.replace(/[^A-Z0-9_]/gi, '').slice(0, 40);
     current = current.cause;
   }
   return undefined;
@@ -233,7 +258,7 @@ function interpret(
   if (httpStatus < 200 || httpStatus > 299) {
     const rpc = json ? decodeRpcStatus(body) : null;
     if (rpc) {
-      const code = GRPC_CODE_NAMES[rpc.code] ?? String(rpc.code);
+      const code = GRPC_CODE_NAMES[rpc.code] ?? sanitizeCode(String(rpc.code), secrets);
       return fail({
         kind: 'status',
         message: `The upstream answered HTTP ${httpStatus} ${code}.`,
@@ -243,7 +268,7 @@ function interpret(
         retryAfterSeconds,
       });
     }
-    const type = response.headers.get('content-type')?.split(';')[0] ?? 'unknown type';
+    const type = describeContentType(response.headers.get('content-type'), secrets);
     return fail({
       kind: 'http',
       message: `The upstream answered HTTP ${httpStatus} with a non-JSON body (${type}).`,
@@ -263,16 +288,24 @@ function interpret(
     const failures = decodeStatusFailures(body);
     const first = failures[0];
     if (first) {
+      const code = sanitizeCode(first.code, secrets);
       return fail({
         kind: 'status',
-        message: `The upstream reported ${first.code}.`,
+        message: `The upstream reported ${code}.`,
         httpStatus,
-        code: first.code,
+        code,
         detail: redact(first.detail, secrets),
         retryAfterSeconds,
       });
     }
-    return decodeListJobsPage(body);
+    const page = decodeListJobsPage(body);
+    if (
+      page.pageKey.length > MAX_PAGE_KEY_BYTES / 3 &&
+      Buffer.byteLength(page.pageKey) > MAX_PAGE_KEY_BYTES
+    ) {
+      throw new WirePayloadError(`its page key is longer than ${MAX_PAGE_KEY_BYTES} bytes`);
+    }
+    return page;
   } catch (error) {
     if (error instanceof WirePayloadError) {
       return fail({
@@ -289,6 +322,10 @@ function fail(init: ConstructorParameters<typeof UpstreamError>[0]): never {
   throw new UpstreamError(init);
 }
 
+function cancelled(): UpstreamError {
+  return new UpstreamError({ kind: 'aborted', message: 'The request was cancelled by the caller.' });
+}
+
 function unexpected(error: unknown): UpstreamError {
   return new UpstreamError({
     kind: 'network',
@@ -297,8 +334,12 @@ function unexpected(error: unknown): UpstreamError {
   });
 }
 
-/** Settles with `work`, or rejects as soon as `signal` aborts, whichever comes first. */
+/**
+ * Settles with `work`, or rejects as soon as `signal` aborts, whichever comes first. `work` always gets a
+ * handler: once abandoned, its late rejection must not become an unhandled rejection (a process crash).
+ */
 function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  work.catch(() => undefined);
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

@@ -64,18 +64,48 @@ export class UpstreamError extends Error {
 }
 
 const MAX_DETAIL = 300;
+const MAX_CODE = 64;
 
-/** Removes every credential value (and a bearer token's body) from upstream-provided text. */
+/**
+ * Removes every credential value (and a bearer token's body) from upstream-provided text, however the
+ * upstream echoes it: in any letter case, or with blanks or separators between its characters. Then caps
+ * the text at 300 characters, so that an upstream cannot make an error message or a log line large.
+ */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
+  // Bounded work first: only the start of a huge upstream text can be shown anyway.
+  let out = text.length > 65_536 ? text.slice(0, 65_536) : text;
   for (const secret of secrets) {
     if (!secret) continue;
     const bare = secret.replace(/^Bearer\s+/i, '');
-    for (const value of [secret, bare]) {
-      if (value.length >= 4) out = out.split(value).join('[redacted]');
+    for (const value of new Set([secret, bare])) {
+      if (value.length >= 4) out = out.replace(echoPattern(value), '[redacted]');
     }
   }
   return out.length > MAX_DETAIL ? `${out.slice(0, MAX_DETAIL)}…` : out;
+}
+
+/** The secret's characters in order, case-insensitive, with optional blanks or separators between them. */
+function echoPattern(secret: string): RegExp {
+  const characters = [...secret.replace(/\s+/g, '')].map((char) =>
+    char.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'),
+  );
+  return new RegExp(characters.join('[\\s._:,;|/-]*'), 'gi');
+}
+
+/** An upstream status or error code as the gateway repeats it: redacted, word characters only, bounded. */
+export function sanitizeCode(code: string, secrets: readonly (string | undefined)[]): string {
+  const clean = redact(code, secrets)
+    .replace(/\[redacted\]/g, 'REDACTED')
+    .replace(/[^A-Za-z0-9_.-]+/g, '_')
+    .slice(0, MAX_CODE);
+  return clean === '' ? 'UNKNOWN' : clean;
+}
+
+/** A response's media type for messages (`text/html`), or 'unknown type' for anything else. */
+export function describeContentType(value: string | null, secrets: readonly (string | undefined)[]): string {
+  const type = value?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/.test(type)) return 'unknown type';
+  return redact(type, secrets) === type ? type : 'unknown type';
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into whole seconds, or undefined. */

@@ -2,6 +2,7 @@
 // Agent. On Node 20 this is several times cheaper per call than the global fetch, and the pool bounds the
 // number of sockets to the upstream. Tests inject the simulator's handler instead (same FetchLike seam).
 import { Agent, request } from 'undici';
+import { MAX_UPSTREAM_BODY_BYTES, readTextCapped } from './body';
 import type { FetchLike } from './client';
 
 export interface UndiciTransportOptions {
@@ -15,6 +16,8 @@ export interface UndiciTransportOptions {
    * upstream answers. Set it a little above the client's deadline.
    */
   socketTimeoutMs?: number;
+  /** Largest response body read (default 16 MiB); past it the read fails and the socket is dropped. */
+  maxBodyBytes?: number;
 }
 
 export interface UndiciTransport {
@@ -42,7 +45,12 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       signal: init?.signal ?? undefined,
       dispatcher: agent,
     });
-    const text = await response.body.text();
+    const length = response.headers['content-length'];
+    const text = await readTextCapped(
+      response.body,
+      options.maxBodyBytes ?? MAX_UPSTREAM_BODY_BYTES,
+      typeof length === 'string' ? length : undefined,
+    );
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {
       if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);

@@ -108,6 +108,8 @@ export function decodeEpochSeconds(value: unknown): number | null {
   return Number.isSafeInteger(seconds) && seconds > 0 && seconds <= MAX_EPOCH_SECONDS ? seconds : null;
 }
 
+const MAX_ENUM_LOGGED = 64;
+
 function decodeEnum<T extends string>(
   value: unknown,
   prefix: string,
@@ -120,7 +122,8 @@ function decodeEnum<T extends string>(
   const upper = raw.toUpperCase();
   const name = upper.startsWith(prefix) ? upper.slice(prefix.length) : upper;
   if ((known as readonly string[]).includes(name)) return name as T;
-  unknown.push(raw);
+  // Kept for the log only, and cut short: an upstream must not be able to make a log line large.
+  unknown.push(raw.length > MAX_ENUM_LOGGED ? `${raw.slice(0, MAX_ENUM_LOGGED)}…` : raw);
   return 'UNKNOWN';
 }
 
