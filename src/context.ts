@@ -8,6 +8,7 @@ import { missingCredentials, toGraphQLError } from './errors';
 import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
 import type { CursorCodec } from './pagination/cursor';
+import { BUDGET, budgetError } from './plugins/budget';
 import type { Credentials, UpstreamClient } from './upstream/client';
 import type { ListJobsPage, ListJobsQuery } from './upstream/wire';
 import type { JobWatcher } from './watch/job-watcher';
@@ -46,8 +47,16 @@ export function createContextFactory(deps: ContextDeps) {
     const incomingId = request.headers.get('x-request-id');
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const signal = request.signal;
+    let upstreamCalls = 0;
     const listJobs = async (query: ListJobsQuery): Promise<ListJobsPage> => {
       if (!credentials) throw missingCredentials();
+      // The run-time half of the request budget (plugins/budget.ts): fills and fallbacks included.
+      if (++upstreamCalls > BUDGET.maxUpstreamCalls) {
+        throw budgetError(
+          'upstream-calls',
+          `This request needed more than ${BUDGET.maxUpstreamCalls} upstream calls; the rest were not made. Split it into smaller requests.`,
+        );
+      }
       try {
         return await deps.upstream.listJobs(query, { credentials, signal, requestId });
       } catch (error) {

@@ -16,6 +16,8 @@ import { type CursorCodec, filterFingerprint, filterKey } from './cursor';
 
 /** The largest page the upstream serves; the batched call asks for it. */
 export const BATCH_PAGE_SIZE = 100;
+/** Corpora in one batched call at most (the upstream's cap; more make several calls). */
+export const MAX_CORPORA_PER_CALL = 100;
 
 export interface CorpusJobsRequest {
   corpusId: number;
@@ -36,16 +38,22 @@ export function createCorpusJobsLoader(deps: CorpusJobsDeps) {
 
   return new DataLoader<CorpusJobsRequest, JobConnectionShape, string>(
     async (requests) => {
-      const groups = new Map<string, CorpusJobsRequest[]>();
+      // Same arguments, at most MAX_CORPORA_PER_CALL corpora per upstream call (the upstream's cap).
+      const open = new Map<string, CorpusJobsRequest[]>();
+      const groups: CorpusJobsRequest[][] = [];
       for (const request of requests) {
         const key = argumentsKey(request);
-        const group = groups.get(key);
-        if (group) group.push(request);
-        else groups.set(key, [request]);
+        let group = open.get(key);
+        if (!group || group.length >= MAX_CORPORA_PER_CALL) {
+          group = [];
+          open.set(key, group);
+          groups.push(group);
+        }
+        group.push(request);
       }
       const results = new Map<CorpusJobsRequest, JobConnectionShape | Error>();
       await Promise.all(
-        [...groups.values()].map(async (group) => {
+        groups.map(async (group) => {
           const settle = async (request: CorpusJobsRequest, work: () => Promise<JobConnectionShape>) => {
             try {
               results.set(request, await work());

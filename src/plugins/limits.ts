@@ -1,7 +1,7 @@
-// Operation limits and web safety (SPEC §9): graphql-armor rules against expensive documents, CSRF
+// Operation limits and web safety (SPEC §9): graphql-armor rules against large documents, the request
+// budget (cost with variables, upstream calls, list sizes: budget.ts), CSRF
 // prevention, and optional introspection/field-suggestion hiding for production.
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
@@ -9,6 +9,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Plugin } from 'graphql-yoga';
+import { BUDGET, useRequestBudget } from './budget';
 
 /** The limits, exported so tests can probe each one at limit and limit+1. */
 export const LIMITS = {
@@ -16,7 +17,8 @@ export const LIMITS = {
   maxDepth: 12,
   maxAliases: 20,
   maxTokens: 2000,
-  maxCost: 20_000,
+  /** Response fields at most, counted with `first` from literals, variables and defaults (budget.ts). */
+  maxCost: BUDGET.maxCost,
   maxDirectives: 20,
   /** Request body bytes; larger bodies get HTTP 413. */
   maxBodyBytes: 1024 * 1024,
@@ -36,7 +38,7 @@ export function limitPlugins(options: { introspection: boolean }): Plugin[] {
     maxDepthPlugin({ n: LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: LIMITS.maxAliases }) as Plugin,
     maxTokensPlugin({ n: LIMITS.maxTokens }) as Plugin,
-    costLimitPlugin({ maxCost: LIMITS.maxCost, ignoreIntrospection: true }) as Plugin,
+    useRequestBudget(),
     maxDirectivesPlugin({ n: LIMITS.maxDirectives }) as Plugin,
     useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }),
   ];

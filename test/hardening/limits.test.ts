@@ -28,8 +28,13 @@ const directiveQuery = (count: number) => `{ __typename ${'@skip(if: false) '.re
 /** Exactly `count` lexer tokens including <EOF>: 16 fixed tokens plus one per list element. */
 const tokenQuery = (count: number) =>
   `{ jobs(filter: { corpusIds: [${Array.from({ length: count - 16 }, () => '1').join(' ')}] }) { __typename } }`;
-/** Cost (objectCost 2 + 1.5 × scalar 1) × first = 3.5 × first. */
-const costQuery = (first: number) => `{ jobs(first: ${first}) { __typename } }`;
+/**
+ * Cost = fields the response may hold: jobs 1 + edges 1 + 100 × (node, corpora, Corpus.jobs, edges) +
+ * 100 × first × (node, jobId) = 402 + 200 × first.
+ */
+const costQuery = (first: number) =>
+  `{ jobs(first: 100) { edges { node { corpora { jobs(first: ${first}) { edges { node { jobId } } } } } } } }`;
+const costAtLimit = Math.floor((LIMITS.maxCost - 402) / 200);
 
 describe('operation limits', () => {
   const cases: [string, (n: number) => string, number, number][] = [
@@ -37,7 +42,7 @@ describe('operation limits', () => {
     ['aliases', aliasQuery, LIMITS.maxAliases, LIMITS.maxAliases + 1],
     ['directives', directiveQuery, LIMITS.maxDirectives, LIMITS.maxDirectives + 1],
     ['token', tokenQuery, LIMITS.maxTokens, LIMITS.maxTokens + 1],
-    ['cost', costQuery, Math.floor(LIMITS.maxCost / 3.5), Math.floor(LIMITS.maxCost / 3.5) + 1],
+    ['cost', costQuery, costAtLimit, costAtLimit + 1],
   ];
 
   it.each(cases)(

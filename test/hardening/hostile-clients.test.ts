@@ -1,0 +1,124 @@
+// Attacks from anonymous or hostile clients, each reproducing one numbered defect of the hardening issue
+// against the real gateway (yoga.fetch, the simulator's handler) with made-up or real demo credentials.
+import { afterEach, describe, expect, it } from 'vitest';
+import { BUDGET } from '../../src/plugins/budget';
+import { encodeGlobalId } from '../../src/schema/global-id';
+import { createGateway } from '../../src/server';
+import type { FetchLike } from '../../src/upstream/client';
+import { reportFigure } from '../support/figures';
+import { type Harness, HEADERS_A, startHarness } from '../support/gateway';
+
+let harness: Harness;
+afterEach(() => harness?.close());
+
+const MADE_UP = { 'x-api-key': 'made-up-key', 'customer-id': '1' };
+
+/** jobs(first: $n) nested `levels` times through corpora: depth 4 × levels. */
+function nestedJobs(levels: number, first: string): string {
+  let inner = 'jobId';
+  for (let level = 0; level < levels; level++) {
+    inner = `jobs(first: ${first}) { edges { node { ${level === 0 ? inner : `corpora { ${inner} }`} } } }`;
+  }
+  return inner;
+}
+
+describe('hostile clients: the request budget', () => {
+  it('2. counts `first` from variables and defaults: the variable form of an over-cost query is refused like the literal one, before any call', async () => {
+    harness = startHarness();
+    const byVariable = await harness.query(`query($n: Int) { ${nestedJobs(3, '$n')} }`, { n: 100 });
+    const byLiteral = await harness.query(`{ ${nestedJobs(3, '100')} }`);
+    // Defaults count too: Corpus.jobs defaults to first = 20.
+    const byDefault = await harness.query(
+      `query($n: Int) { jobs(first: $n) { edges { node { corpora { jobs { edges { node { corpora { jobs(first: $n) { edges { node { jobId } } } } } } } } } } } }`,
+      { n: 100 },
+    );
+    for (const result of [byVariable, byLiteral, byDefault]) {
+      expect(result.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'OPERATION_LIMIT',
+        limit: 'cost',
+      });
+    }
+    expect(harness.sim.calls).toBe(0);
+    // A variable below the bound is served.
+    const small = await harness.query(`query($n: Int) { ${nestedJobs(2, '$n')} }`, { n: 5 });
+    expect(small.errors).toBeUndefined();
+    reportFigure('cost with variables', { refused: byVariable.errors?.[0]?.message });
+  });
+
+  it('3. refuses `nodes` with 20,000 ids (made-up key) before any upstream call, and caps what a smaller list may call', async () => {
+    harness = startHarness();
+    const ids = Array.from({ length: 20_000 }, (_, i) => encodeGlobalId('Job', `job-${i}`));
+    const huge = await harness.query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids }, MADE_UP);
+    expect(huge.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'list-items' });
+    const over = await harness.query(
+      'query($ids: [ID!]!) { nodes(ids: $ids) { id } }',
+      { ids: ids.slice(0, BUDGET.maxUpstreamCalls + 1) },
+      MADE_UP,
+    );
+    expect(over.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'upstream-calls' });
+    expect(harness.sim.calls).toBe(0);
+    const within = await harness.query(
+      'query($ids: [ID!]!) { nodes(ids: $ids) { id } }',
+      { ids: ids.slice(0, BUDGET.maxUpstreamCalls) },
+      HEADERS_A,
+    );
+    expect(within.data.nodes).toEqual(Array(BUDGET.maxUpstreamCalls).fill(null));
+    expect(harness.sim.calls).toBeLessThanOrEqual(BUDGET.maxUpstreamCalls);
+    reportFigure('nodes amplification', {
+      ids: 20_000,
+      upstreamCalls: 0,
+      refused: huge.errors?.[0]?.message,
+    });
+  });
+
+  it('3. refuses 1,000 Corpus representations, and lists at most 100 corpora per upstream call', async () => {
+    harness = startHarness();
+    const reps = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({ __typename: 'Corpus', id: i + 1 }));
+    const query =
+      'query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Corpus { jobs(first: 1) { edges { node { jobId } } } } } }';
+    const huge = await harness.query(query, { reps: reps(1000) });
+    expect(huge.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'list-items' });
+    expect(harness.sim.calls).toBe(0);
+    // Within the list bound, the calls stay within the request's budget and no call names > 100 corpora.
+    const within = await harness.query(query, { reps: reps(BUDGET.maxListItems) });
+    expect(within.data._entities).toHaveLength(BUDGET.maxListItems);
+    expect(harness.sim.calls).toBeLessThanOrEqual(BUDGET.maxUpstreamCalls);
+    const largest = Math.max(...harness.sim.recorded.map((call: any) => call.body.corpusId?.length ?? 0));
+    expect(largest).toBeLessThanOrEqual(100);
+    reportFigure('entities amplification', { representations: 1000, upstreamCalls: 0 });
+  });
+
+  it('3. stops a request at the run-time budget of upstream calls (fills of short pages included)', async () => {
+    // An upstream that serves one job per page and always has more: every listing follows keys to fill.
+    let calls = 0;
+    const fetch: FetchLike = async () => {
+      calls++;
+      const job = {
+        id: `job-${calls}`,
+        type: 'JOB__CORPUS_REBUILD_VECTOR_INDEX',
+        state: 'JOB_STATE__QUEUED',
+      };
+      return Response.json({ job: [job], pageKey: `key-${calls}`, status: [] });
+    };
+    const gateway = createGateway({ upstreamUrl: 'http://upstream.test', fetch, retries: 0 });
+    // 20 distinct listings admitted at 20 calls; filling them would take 20 × 10.
+    const aliases = Array.from(
+      { length: 20 },
+      (_, i) => `a${i}: jobs(first: 100, filter: { corpusIds: [${i + 1}] }) { edges { node { jobId } } }`,
+    ).join(' ');
+    const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...HEADERS_A },
+      body: JSON.stringify({ query: `{ ${aliases} }` }),
+    });
+    const result = (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
+    expect(calls).toBe(BUDGET.maxUpstreamCalls);
+    const refused = result.errors?.filter((error) => error.extensions?.limit === 'upstream-calls') ?? [];
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    reportFigure('run-time call budget', { upstreamCalls: calls, refusedFields: refused.length });
+    await gateway.close();
+  });
+});
