@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client), one registry per gateway: GraphQL requests by operation and outcome
 // and their latency (Yoga's Prometheus plugin), upstream calls by outcome and status, retries, the
 // breaker's state and active subscriptions. Served at /metrics.
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState } from './upstream/breaker';
 import type { AttemptEvent } from './upstream/client';
@@ -76,18 +76,94 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
   };
 }
 
-/** Yoga's Prometheus plugin on our registry: requests by operation, errors by phase, latency. */
+/** Distinct operation names kept as label values; later names are counted as `other`. */
+export const MAX_OPERATION_LABELS = 100;
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD']);
+
+/**
+ * Operation names as label values, from a bounded set: clients choose them freely, so the first
+ * MAX_OPERATION_LABELS valid names (≤ 64 characters) are kept and every other one becomes `other`.
+ */
+export function createOperationLabeler(max = MAX_OPERATION_LABELS): (name: string | undefined) => string {
+  const seen = new Set<string>();
+  return (name) => {
+    if (!name || name === 'Anonymous') return 'Anonymous';
+    if (seen.has(name)) return name;
+    if (!OPERATION_NAME.test(name) || seen.size >= max) return 'other';
+    seen.add(name);
+    return name;
+  };
+}
+
+interface LabelParams {
+  operationName?: string;
+  operationType?: string;
+  errorPhase?: string;
+}
+
+/**
+ * Yoga's Prometheus plugin on our registry: requests by operation, errors by phase, latency. Every label
+ * comes from a closed or bounded set (no URL, Host, error path or raw operation name), so no client can
+ * grow the registry: see createOperationLabeler.
+ */
 export function useGatewayPrometheus(metrics: GatewayMetrics) {
+  const registry = metrics.registry;
+  const operation = createOperationLabeler();
+  const labels = (params: LabelParams) => ({
+    operationType: params.operationType ?? 'unknown',
+    operationName: operation(params.operationName),
+  });
   return usePrometheus({
     endpoint: '/metrics',
-    registry: metrics.registry,
+    registry,
     // Requests by operation, their latency and errors; the per-phase histograms, the summary and the
     // deprecated-field scan are off: they cost more per request than they tell here.
     metrics: {
-      graphql_envelop_request: true,
-      graphql_envelop_request_duration: true,
-      graphql_envelop_error_result: true,
-      graphql_yoga_http_duration: true,
+      graphql_envelop_request: createCounter({
+        registry,
+        counter: {
+          name: 'graphql_envelop_request',
+          help: 'Counts the amount of GraphQL requests executed through Envelop',
+          labelNames: ['operationType', 'operationName'],
+        },
+        fillLabelsFn: labels,
+        phases: ['execute', 'subscribe'],
+      }),
+      graphql_envelop_request_duration: createHistogram({
+        registry,
+        histogram: {
+          name: 'graphql_envelop_request_duration',
+          help: 'Time spent on running the GraphQL "execute" function',
+          labelNames: ['operationType', 'operationName'],
+        },
+        fillLabelsFn: labels,
+        phases: ['execute', 'subscribe'],
+      }),
+      graphql_envelop_error_result: createCounter({
+        registry,
+        counter: {
+          name: 'graphql_envelop_error_result',
+          help: 'Counts the amount of errors reported from all phases',
+          labelNames: ['operationType', 'operationName', 'phase'],
+        },
+        fillLabelsFn: (params: LabelParams) => ({ ...labels(params), phase: params.errorPhase ?? 'unknown' }),
+        phases: ['parse', 'validate', 'context', 'execute', 'subscribe'],
+      }),
+      graphql_yoga_http_duration: createHistogram({
+        registry,
+        histogram: {
+          name: 'graphql_yoga_http_duration',
+          help: 'Time spent on HTTP connection',
+          labelNames: ['operationType', 'operationName', 'method', 'statusCode'],
+        },
+        fillLabelsFn: (params: LabelParams & { request: Request; response: Response }) => ({
+          ...labels(params),
+          method: HTTP_METHODS.has(params.request.method) ? params.request.method : 'other',
+          statusCode: params.response.status,
+        }),
+        phases: ['request'],
+      }),
       graphql_envelop_request_time_summary: false,
       graphql_envelop_phase_parse: false,
       graphql_envelop_phase_validate: false,

@@ -16,7 +16,8 @@ export function useRequestLog(logger: Logger): Plugin<GatewayContext> {
           logger.info(
             {
               requestId: context.requestId,
-              operation: args.operationName ?? null,
+              // Client-chosen: cut short so that no client can make a log line large.
+              operation: args.operationName?.slice(0, 64) ?? null,
               durationMs: Math.round((performance.now() - started) * 10) / 10,
               errors: errors.map((error) => error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
             },

@@ -122,3 +122,39 @@ describe('hostile clients: the request budget', () => {
     await gateway.close();
   });
 });
+
+describe('hostile clients: metrics', () => {
+  const metricsText = async () => {
+    const response = await harness.gateway.yoga.fetch('http://gateway.test/metrics');
+    return { status: response.status, text: await response.text() };
+  };
+
+  it('4. keeps /metrics bounded under 2,000 distinct and 900 kB operation names, with no URL, Host or variables in labels', async () => {
+    harness = startHarness();
+    const send = (name: string, init: { method?: string; host?: string } = {}) =>
+      harness.gateway.yoga.fetch(
+        init.method === 'GET'
+          ? `http://${init.host ?? 'gateway.test'}/graphql?query=${encodeURIComponent(`query ${name} { __typename }`)}&variables=${encodeURIComponent('{"secret":"tenant-b-variable"}')}`
+          : `http://${init.host ?? 'gateway.test'}/graphql`,
+        init.method === 'GET'
+          ? { headers: { accept: 'application/json' } }
+          : {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ query: `query ${name} { __typename }` }),
+            },
+      );
+    for (let i = 0; i < 2000; i++) await send(`Op${i}`, { host: `h${i}.attacker.test` });
+    for (let i = 0; i < 5; i++) await send(`Big${String(i).repeat(900_000)}`);
+    await send('ViaGet', { method: 'GET' });
+    const metrics = await metricsText();
+    expect(metrics.status).toBe(200);
+    expect(metrics.text.length).toBeLessThan(400_000);
+    expect(metrics.text).not.toContain('attacker.test');
+    expect(metrics.text).not.toContain('tenant-b-variable');
+    expect(metrics.text).not.toMatch(/url=|path=/);
+    expect(metrics.text).toContain('operationName="other"');
+    expect(metrics.text).toContain('operationName="Op0"');
+    reportFigure('metrics labels', { distinctNames: 2005, metricsBytes: metrics.text.length });
+  });
+});
