@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
-import { credentialsFrom, type Fingerprinter } from './credentials';
+import { credentialsFrom, type Fingerprinter, quotaKeysOf } from './credentials';
 import { missingCredentials, toGraphQLError } from './errors';
 import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
@@ -17,6 +17,8 @@ export interface GatewayContext {
   credentials: Credentials | null;
   /** Keyed hash of the credentials ('' when there are none): partitions cursors and shared polls. */
   credentialPrint: string;
+  /** Fingerprints of each credential header, for per-credential limits (computed on demand). */
+  quotaKeys(): string[];
   requestId: string;
   signal: AbortSignal;
   now: () => number;
@@ -67,6 +69,7 @@ export function createContextFactory(deps: ContextDeps) {
     return {
       credentials,
       credentialPrint,
+      quotaKeys: () => (credentials ? quotaKeysOf(deps.fingerprint, credentials) : []),
       requestId,
       signal,
       now: deps.now,

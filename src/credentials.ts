@@ -34,3 +34,15 @@ export function createFingerprinter(secret: Uint8Array = randomBytes(32)): Finge
       .digest('base64url')
       .slice(0, 22);
 }
+
+/**
+ * One fingerprint per credential header present (x-api-key, authorization), for per-credential limits: a
+ * caller that varies one header while keeping a working other one still counts against the working one.
+ */
+export function quotaKeysOf(fingerprint: Fingerprinter, credentials: Credentials): string[] {
+  const keys: string[] = [];
+  if (credentials.apiKey !== undefined) keys.push(fingerprint({ apiKey: credentials.apiKey }));
+  if (credentials.authorization !== undefined)
+    keys.push(fingerprint({ authorization: credentials.authorization }));
+  return keys;
+}

@@ -1,7 +1,6 @@
 // createGateway(deps) → the Yoga server with its plugins, masking and per-request context. No listening
 // here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { type ContextDeps, createContextFactory, type GatewayContext } from './context';
 import { createFingerprinter } from './credentials';
@@ -12,6 +11,7 @@ import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
 import { useReadiness } from './plugins/readiness';
 import { useRequestLog } from './plugins/request-log';
+import { useGraphQLStream } from './plugins/sse-stream';
 import { schema } from './schema/index';
 import { type CircuitBreaker, createCircuitBreaker } from './upstream/breaker';
 import { createUpstreamClient, type FetchLike, type UpstreamClient } from './upstream/client';
@@ -44,6 +44,10 @@ export interface GatewayOptions {
   metrics?: boolean;
   /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
   maxUpstreamBodyBytes?: number;
+  /** Open jobUpdated subscriptions per credential and in total (job-watcher.ts SUBSCRIPTION_LIMITS). */
+  subscriptions?: { perCredential?: number; total?: number };
+  /** Reserved /graphql/stream streams at once and how long one may wait for its event stream. */
+  streams?: { maxReservations?: number; reservationTtlMs?: number };
   /** Max sockets to the upstream (undici pool). */
   upstreamConnections?: number;
   /** Compile queries with graphql-jit (default on; subscriptions always use the standard executor). */
@@ -131,6 +135,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     intervalMs: options.pollIntervalMs ?? 2000,
     scheduler: options.scheduler,
     logger,
+    maxSubscriptionsPerCredential: options.subscriptions?.perCredential,
+    maxSubscriptions: options.subscriptions?.total,
   });
   const contextDeps: ContextDeps = {
     upstream,
@@ -147,6 +153,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     pollLoops: () => watcher.activeLoops,
   });
 
+  const stream = useGraphQLStream({ maxBodyBytes: LIMITS.maxBodyBytes, ...options.streams });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory(contextDeps),
@@ -179,7 +186,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             ),
           ]),
       // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
-      useGraphQLSSE({ endpoint: '/graphql/stream' }),
+      stream,
       // Ready while the upstream circuit is not open (the process itself is live: /health).
       useReadiness(() => breaker.state() !== 'open'),
       ...(metrics ? [useGatewayPrometheus(metrics)] : []),

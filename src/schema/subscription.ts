@@ -20,6 +20,7 @@ builder.subscriptionField('jobUpdated', (t) =>
         jobId,
         credentials: context.credentials,
         credentialPrint: context.credentialPrint,
+        quotaKeys: context.quotaKeys(),
         requestId: context.requestId,
       });
     },

@@ -36,12 +36,23 @@ export interface JobWatcherOptions {
   maxConsecutiveFailures?: number;
   /** Cap on the backoff between failed polls. */
   maxBackoffMs?: number;
+  /** Open subscriptions per credential (each of x-api-key and authorization counts on its own). */
+  maxSubscriptionsPerCredential?: number;
+  /** Open subscriptions in this process. */
+  maxSubscriptions?: number;
 }
+
+export const SUBSCRIPTION_LIMITS = { perCredential: 50, total: 5000 } as const;
 
 export interface WatchRequest {
   jobId: string;
   credentials: Credentials;
   credentialPrint: string;
+  /**
+   * Keyed fingerprints of each credential the request carries (its x-api-key, its authorization): the
+   * per-credential limit counts against every one, so varying a second, junk header does not escape it.
+   */
+  quotaKeys: readonly string[];
   requestId?: string;
 }
 
@@ -51,6 +62,8 @@ export interface JobWatcher {
   /** Number of running poll loops (one per credential and job). */
   readonly activeLoops: number;
   readonly activeSubscribers: number;
+  /** Subscriptions refused by a limit since start. */
+  readonly refusedSubscriptions: number;
   /** Ends every stream cleanly (graceful shutdown). */
   close(): void;
 }
@@ -60,7 +73,30 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
   const maxFailures = options.maxConsecutiveFailures ?? 5;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const loops = new Map<string, PollLoop>();
+  const perCredential = new Map<string, number>();
+  const maxPerCredential = options.maxSubscriptionsPerCredential ?? SUBSCRIPTION_LIMITS.perCredential;
+  const maxTotal = options.maxSubscriptions ?? SUBSCRIPTION_LIMITS.total;
   let subscribers = 0;
+  let refused = 0;
+
+  /** Takes a subscription slot, or says which limit is reached. */
+  const admit = (request: WatchRequest): GraphQLError | undefined => {
+    if (subscribers >= maxTotal) return limitError('total', maxTotal);
+    if (request.quotaKeys.some((key) => (perCredential.get(key) ?? 0) >= maxPerCredential)) {
+      return limitError('per-credential', maxPerCredential);
+    }
+    subscribers++;
+    for (const key of request.quotaKeys) perCredential.set(key, (perCredential.get(key) ?? 0) + 1);
+    return undefined;
+  };
+  const release = (request: WatchRequest) => {
+    subscribers--;
+    for (const key of request.quotaKeys) {
+      const left = (perCredential.get(key) ?? 1) - 1;
+      if (left > 0) perCredential.set(key, left);
+      else perCredential.delete(key);
+    }
+  };
 
   class PollLoop {
     readonly sinks = new Set<Sink>();
@@ -114,8 +150,11 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       } catch (error) {
         if (this.ended) return;
         this.failures++;
-        const final =
-          !(error instanceof UpstreamError) || !isTransient(error) || this.failures >= maxFailures;
+        // An open breaker is a reason to wait, like any transient failure: streams are kept and only fail
+        // after maxFailures polls in a row.
+        const retryable =
+          error instanceof UpstreamError && (isTransient(error) || error.kind === 'circuit-open');
+        const final = !retryable || this.failures >= maxFailures;
         if (final) {
           options.logger?.warn({ err: error, failures: this.failures }, 'job watch gave up');
           this.broadcast({
@@ -155,6 +194,13 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
   return {
     watch(request) {
       return new Repeater<Event>(async (push, stop) => {
+        const refusal = admit(request);
+        if (refusal) {
+          refused++;
+          await push({ error: refusal });
+          stop();
+          return;
+        }
         const key = `${request.credentialPrint}\u0000${request.jobId}`;
         let loop = loops.get(key);
         const fresh = !loop;
@@ -163,11 +209,10 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
           loops.set(key, loop);
         }
         const sink: Sink = { push: (event) => void push(event), end: () => stop() };
-        subscribers++;
         loop.add(sink);
         if (fresh) void loop.poll();
         await stop;
-        subscribers--;
+        release(request);
         loop.remove(sink);
       });
     },
@@ -176,6 +221,9 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     },
     get activeSubscribers() {
       return subscribers;
+    },
+    get refusedSubscriptions() {
+      return refused;
     },
     close() {
       for (const loop of [...loops.values()]) loop.stop();
@@ -189,6 +237,16 @@ function changed(before: Job, after: Job): boolean {
     before.createdAt !== after.createdAt ||
     before.startedAt !== after.startedAt ||
     before.completedAt !== after.completedAt
+  );
+}
+
+function limitError(limit: 'per-credential' | 'total', max: number): GraphQLError {
+  return gatewayError(
+    'RATE_LIMITED',
+    limit === 'total'
+      ? `This gateway is watching its maximum of ${max} subscriptions; try again later.`
+      : `These credentials already hold ${max} open subscriptions (the most allowed); end some before starting more.`,
+    { reason: 'SUBSCRIPTION_LIMIT', limit },
   );
 }
 

@@ -22,3 +22,36 @@ export async function advanceAndPoll(
   await until(() => scheduler.pending > 0);
   scheduler.tick();
 }
+
+/**
+ * The first `count` events (`next` payloads) of a text/event-stream response; then the stream is cancelled,
+ * or left open with `keepOpen` (the caller ends it with its request's signal).
+ */
+export async function readEvents(response: Response, count: number, keepOpen = false): Promise<unknown[]> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: unknown[] = [];
+  let buffer = '';
+  try {
+    while (events.length < count) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffer += value;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).trim())
+          .join('\n');
+        if (/^event: ?next/m.test(block) || (!/^event:/m.test(block) && data)) {
+          if (data) events.push(JSON.parse(data));
+        }
+      }
+    }
+  } finally {
+    if (keepOpen) reader.releaseLock();
+    else await reader.cancel().catch(() => undefined);
+  }
+  return events;
+}
