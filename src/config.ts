@@ -41,6 +41,30 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GRAPHIQL: boolean.default(true),
   INTROSPECTION: boolean.default(true),
+  CORS_ORIGINS: z
+    .string()
+    .trim()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (origins) => origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)),
+      'must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path), or *',
+    )
+    .optional(),
+  SUBSCRIPTIONS_PER_CREDENTIAL: integer(1, 100_000).default(50),
+  SUBSCRIPTIONS_MAX: integer(1, 1_000_000).default(5000),
+  BREAKER_WINDOW: integer(1, 10_000).default(20),
+  BREAKER_MIN_CALLS: integer(1, 10_000).default(10),
+  BREAKER_FAILURE_PERCENT: integer(1, 100).default(50),
+  BREAKER_OPEN_MS: integer(100, 3_600_000).default(5000),
+  BREAKER_MIN_TENANTS: integer(1, 1000).default(2),
+  HTTP_REQUEST_TIMEOUT_MS: integer(1000, 3_600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(5000),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   NODE_ENV: z.string().default('development'),
 });
@@ -56,6 +80,17 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   graphiql: boolean;
   introspection: boolean;
+  /** Browser origins allowed to call the gateway (CORS, never with credentials); empty: CORS off. */
+  corsOrigins: string[];
+  subscriptions: { perCredential: number; total: number };
+  breaker: {
+    windowSize: number;
+    minimumCalls: number;
+    failureRatio: number;
+    openMs: number;
+    minimumTenants: number;
+  };
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Keys cursor tags and credential fingerprints; set the same value on every replica. */
   cursorSecret: string | undefined;
   production: boolean;
@@ -92,6 +127,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL,
     introspection: e.INTROSPECTION,
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    subscriptions: { perCredential: e.SUBSCRIPTIONS_PER_CREDENTIAL, total: e.SUBSCRIPTIONS_MAX },
+    breaker: {
+      windowSize: e.BREAKER_WINDOW,
+      minimumCalls: e.BREAKER_MIN_CALLS,
+      failureRatio: e.BREAKER_FAILURE_PERCENT / 100,
+      openMs: e.BREAKER_OPEN_MS,
+      minimumTenants: e.BREAKER_MIN_TENANTS,
+    },
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     cursorSecret: e.CURSOR_SECRET,
     production: e.NODE_ENV === 'production',
   };

@@ -50,6 +50,7 @@ export function createContextFactory(deps: ContextDeps) {
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const signal = request.signal;
     let upstreamCalls = 0;
+    const credentialPrint = credentials ? deps.fingerprint(credentials) : '';
     const listJobs = async (query: ListJobsQuery): Promise<ListJobsPage> => {
       if (!credentials) throw missingCredentials();
       // The run-time half of the request budget (plugins/budget.ts): fills and fallbacks included.
@@ -60,12 +61,16 @@ export function createContextFactory(deps: ContextDeps) {
         );
       }
       try {
-        return await deps.upstream.listJobs(query, { credentials, signal, requestId });
+        return await deps.upstream.listJobs(query, {
+          credentials,
+          signal,
+          requestId,
+          tenant: credentialPrint,
+        });
       } catch (error) {
         throw toGraphQLError(error);
       }
     };
-    const credentialPrint = credentials ? deps.fingerprint(credentials) : '';
     return {
       credentials,
       credentialPrint,

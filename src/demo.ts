@@ -1,8 +1,8 @@
 // `npm run demo`: the upstream simulator and the gateway wired to it, in one process, nothing to set up.
-import { createServer } from 'node:http';
 import { loadConfig, loadOrExit, loadSimulatorConfig } from './config';
+import { createHttpServer } from './http';
 import { createLogger } from './logger';
-import { createGateway } from './server';
+import { createGateway, gatewayOptionsFrom } from './server';
 import { DEMO_ACCOUNTS } from './simulator/dataset';
 import { createSimulator } from './simulator/handler';
 import { listenSimulator } from './simulator/server';
@@ -15,15 +15,14 @@ const upstream = await listenSimulator(simulator, simulatorConfig.port, simulato
 const [first, second] = DEMO_ACCOUNTS;
 const demoHeaders = { 'x-api-key': first?.apiKeys[0] ?? '', 'customer-id': first?.customerId ?? '' };
 const gateway = createGateway({
+  ...gatewayOptionsFrom(config),
   upstreamUrl: upstream.url,
-  timeoutMs: config.upstreamTimeoutMs,
-  retries: config.upstreamRetries,
-  pollIntervalMs: config.jobPollIntervalMs,
   graphiql: true,
+  introspection: true,
   graphiqlHeaders: demoHeaders,
   logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
 });
-const server = createServer(gateway.yoga);
+const server = createHttpServer(gateway.yoga, config.http);
 await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 const url = `http://localhost:${config.port}/graphql`;
 process.stdout.write(`
@@ -44,7 +43,7 @@ Ctrl+C to stop.
 `);
 
 const stop = async () => {
-  gateway.watcher.close();
+  gateway.drain();
   server.closeAllConnections();
   server.close();
   await gateway.close();

@@ -1,24 +1,18 @@
 // `npm start`: the gateway alone, configured by the environment (SPEC §6). The only place that listens.
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, loadOrExit } from './config';
+import { createHttpServer } from './http';
 import { createLogger } from './logger';
-import { createGateway } from './server';
+import { createGateway, gatewayOptionsFrom } from './server';
 
 const config = loadOrExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
 const gateway = createGateway({
+  ...gatewayOptionsFrom(config),
   upstreamUrl: config.vectaraApiUrl,
-  timeoutMs: config.upstreamTimeoutMs,
-  retries: config.upstreamRetries,
-  pollIntervalMs: config.jobPollIntervalMs,
-  fallbackCustomerId: config.vectaraCustomerId,
-  graphiql: config.graphiql,
-  introspection: config.introspection,
-  cursorSecret: config.cursorSecret ? Buffer.from(config.cursorSecret, 'utf8') : undefined,
   logger,
 });
-const server = createServer(gateway.yoga);
+const server = createHttpServer(gateway.yoga, config.http);
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   logger.info({ port, host: config.host, upstream: config.vectaraApiUrl }, 'jobs-gateway listening');
@@ -33,7 +27,8 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down: finishing in-flight requests, ending subscriptions');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  gateway.watcher.close();
+  // /ready turns 503 and every stream (SSE, /graphql/stream) completes now, not at the forced close.
+  gateway.drain();
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), 10_000);
   force.unref();

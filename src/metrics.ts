@@ -10,7 +10,12 @@ export interface GatewayMetrics {
   registry: Registry;
   recordAttempt(event: AttemptEvent): void;
   /** Sampled at scrape time. */
-  observe(sources: { breaker: () => BreakerState; subscribers: () => number; pollLoops: () => number }): void;
+  observe(sources: {
+    breaker: () => BreakerState;
+    subscribers: () => number;
+    pollLoops: () => number;
+    refusedSubscriptions: () => number;
+  }): void;
 }
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -52,6 +57,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     registers: [registry],
     collect() {
       if (sources) this.set(sources.subscribers());
+    },
+  });
+  new Gauge({
+    name: 'jobs_gateway_subscriptions_refused',
+    help: 'jobUpdated subscriptions refused by the per-credential or total limit since start.',
+    registers: [registry],
+    collect() {
+      if (sources) this.set(sources.refusedSubscriptions());
     },
   });
   new Gauge({

@@ -2,6 +2,7 @@
 // here (main.ts does that), so tests drive the real server through `yoga.fetch` with no port.
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from './config';
 import { type ContextDeps, createContextFactory, type GatewayContext } from './context';
 import { createFingerprinter } from './credentials';
 import { type Logger, silentLogger } from './logger';
@@ -39,7 +40,15 @@ export interface GatewayOptions {
   /** Secrets for cursor tags and credential fingerprints; random per process when absent. */
   cursorSecret?: Uint8Array;
   /** Circuit breaker tuning (see upstream/breaker.ts): window, minimum calls, failure ratio, open time. */
-  breaker?: { windowSize?: number; minimumCalls?: number; failureRatio?: number; openMs?: number };
+  breaker?: {
+    windowSize?: number;
+    minimumCalls?: number;
+    failureRatio?: number;
+    openMs?: number;
+    minimumTenants?: number;
+  };
+  /** Browser origins allowed by CORS (never with credentials); empty or absent: CORS off. */
+  corsOrigins?: readonly string[];
   /** Prometheus metrics at /metrics (default on); false turns them off. */
   metrics?: boolean;
   /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
@@ -62,9 +71,27 @@ export interface Gateway {
   watcher: JobWatcher;
   breaker: CircuitBreaker;
   metrics: GatewayMetrics | undefined;
-  /** Ends subscriptions and releases upstream sockets. */
+  /**
+   * Starts a graceful shutdown: /ready answers 503 at once, jobUpdated streams complete and every
+   * /graphql/stream event stream ends; requests in flight go on.
+   */
+  drain(): void;
+  /** Drains, then releases upstream sockets. */
   close(): Promise<void>;
 }
+
+/** Request headers a browser may send cross-origin (credentials travel as headers, not cookies). */
+const CORS_HEADERS = [
+  'content-type',
+  'accept',
+  'x-api-key',
+  'authorization',
+  'customer-id',
+  'x-request-id',
+  'x-graphql-event-stream-token',
+  'x-graphql-yoga-csrf',
+  'apollo-require-preflight',
+];
 
 export const DEFAULT_QUERY = `# jobs-gateway: Vectara background jobs over GraphQL.
 # Credentials: set x-api-key (or Authorization: Bearer …) and customer-id in the Headers tab below.
@@ -94,6 +121,22 @@ query JobsPage($first: Int = 10, $after: String) {
   }
 }
 `;
+
+/** The gateway settings that come from the environment (main.ts and the demo share them). */
+export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstreamUrl'> {
+  return {
+    timeoutMs: config.upstreamTimeoutMs,
+    retries: config.upstreamRetries,
+    pollIntervalMs: config.jobPollIntervalMs,
+    fallbackCustomerId: config.vectaraCustomerId,
+    graphiql: config.graphiql,
+    introspection: config.introspection,
+    cursorSecret: config.cursorSecret ? Buffer.from(config.cursorSecret, 'utf8') : undefined,
+    corsOrigins: config.corsOrigins,
+    subscriptions: config.subscriptions,
+    breaker: config.breaker,
+  };
+}
 
 export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? silentLogger;
@@ -151,8 +194,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     breaker: () => breaker.state(),
     subscribers: () => watcher.activeSubscribers,
     pollLoops: () => watcher.activeLoops,
+    refusedSubscriptions: () => watcher.refusedSubscriptions,
   });
 
+  let draining = false;
   const stream = useGraphQLStream({ maxBodyBytes: LIMITS.maxBodyBytes, ...options.streams });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -165,6 +210,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: logger,
     batching: false,
     maxRequestBodySize: LIMITS.maxBodyBytes,
+    // No reflected origins: CORS only for the configured origins, and never with credentials (cookies);
+    // browsers send x-api-key / Authorization as ordinary headers.
+    cors: options.corsOrigins?.length
+      ? {
+          origin: [...options.corsOrigins],
+          credentials: false,
+          methods: ['GET', 'POST', 'PUT', 'DELETE'],
+          allowedHeaders: CORS_HEADERS,
+          maxAge: 600,
+        }
+      : false,
     plugins: [
       // A client that goes away stops its resolvers, upstream calls and streams.
       useExecutionCancellation(),
@@ -187,8 +243,10 @@ export function createGateway(options: GatewayOptions): Gateway {
           ]),
       // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
       stream,
-      // Ready while the upstream circuit is not open (the process itself is live: /health).
-      useReadiness(() => breaker.state() !== 'open'),
+      // Ready while not draining and the upstream circuit is not open (the process itself is live: /health).
+      useReadiness(() =>
+        draining ? 'draining' : breaker.state() === 'open' ? 'upstream circuit open' : undefined,
+      ),
       ...(metrics ? [useGatewayPrometheus(metrics)] : []),
       useRequestLog(logger),
     ],
@@ -212,8 +270,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     watcher,
     breaker,
     metrics,
-    async close() {
+    drain() {
+      draining = true;
       watcher.close();
+      stream.drain();
+    },
+    async close() {
+      this.drain();
       await transport?.close();
     },
   };

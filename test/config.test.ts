@@ -16,9 +16,21 @@ describe('config', () => {
       logLevel: 'info',
       graphiql: true,
       introspection: true,
+      corsOrigins: [],
+      subscriptions: { perCredential: 50, total: 5000 },
+      breaker: { windowSize: 20, minimumCalls: 10, failureRatio: 0.5, openMs: 5000, minimumTenants: 2 },
+      http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
       cursorSecret: undefined,
       production: false,
     });
+  });
+
+  it('parses CORS_ORIGINS as an allow-list and refuses paths or junk', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://a.example',
+      'http://localhost:3000',
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://a.example/path' })).toThrow(/CORS_ORIGINS/);
   });
 
   it('parses good values', () => {

@@ -3,6 +3,9 @@
 // reaches `failureRatio`, calls fail fast for `openMs` instead of piling onto a dead upstream. Then one trial
 // call is let through (half-open) and its outcome closes or re-opens the circuit. A failure rate, not a run
 // of consecutive failures, so that a busy gateway over a merely flaky upstream keeps serving.
+// Fair across tenants: only transient failures count (a 401/403/4xx or 429 storm is the upstream answering),
+// and the circuit opens only when failures come from at least `minimumTenants` different credentials (or from
+// every credential in the window, when fewer used the gateway): one tenant's failures cannot cut off others.
 import type { CallGuard } from './client';
 import { UpstreamError } from './errors';
 
@@ -17,6 +20,8 @@ export interface BreakerOptions {
   minimumCalls?: number;
   failureRatio?: number;
   openMs?: number;
+  /** Distinct failing credentials needed to open (capped by the credentials seen in the window). */
+  minimumTenants?: number;
   now?: () => number;
   onChange?: (state: BreakerState) => void;
 }
@@ -27,7 +32,8 @@ export function createCircuitBreaker(options: BreakerOptions = {}): CircuitBreak
   const failureRatio = options.failureRatio ?? 0.5;
   const openMs = options.openMs ?? 5000;
   const now = options.now ?? Date.now;
-  const outcomes: boolean[] = []; // true = failure, oldest first
+  const minimumTenants = options.minimumTenants ?? 2;
+  const outcomes: { failed: boolean; tenant: string }[] = []; // oldest first
   let failures = 0;
   let openUntil = 0;
   let current: BreakerState = 'closed';
@@ -38,10 +44,20 @@ export function createCircuitBreaker(options: BreakerOptions = {}): CircuitBreak
     current = next;
     options.onChange?.(next);
   };
-  const record = (failed: boolean) => {
-    outcomes.push(failed);
+  const record = (failed: boolean, tenant: string) => {
+    outcomes.push({ failed, tenant });
     if (failed) failures++;
-    if (outcomes.length > windowSize && outcomes.shift()) failures--;
+    if (outcomes.length > windowSize && outcomes.shift()?.failed) failures--;
+  };
+  /** Failures from enough different credentials that the upstream, not one tenant, is the problem. */
+  const widespread = () => {
+    const tenants = new Set<string>();
+    const failing = new Set<string>();
+    for (const outcome of outcomes) {
+      tenants.add(outcome.tenant);
+      if (outcome.failed) failing.add(outcome.tenant);
+    }
+    return failing.size >= Math.min(minimumTenants, tenants.size);
   };
   const open = () => {
     openUntil = now() + openMs;
@@ -70,7 +86,7 @@ export function createCircuitBreaker(options: BreakerOptions = {}): CircuitBreak
         detail: 'circuit breaker open',
       });
     },
-    after(upstreamUp) {
+    after(upstreamUp, tenant = '') {
       if (upstreamUp === undefined) {
         trialInFlight = false;
         return;
@@ -82,8 +98,9 @@ export function createCircuitBreaker(options: BreakerOptions = {}): CircuitBreak
         return;
       }
       if (current !== 'closed') return; // late answers of calls started before the circuit opened
-      record(!upstreamUp);
-      if (outcomes.length >= minimumCalls && failures / outcomes.length >= failureRatio) open();
+      record(!upstreamUp, tenant);
+      if (outcomes.length >= minimumCalls && failures / outcomes.length >= failureRatio && widespread())
+        open();
     },
   };
 }

@@ -38,6 +38,8 @@ export interface CallOptions {
   /** Absolute deadline in ms since the epoch (on the client's clock); defaults to now + timeoutMs. */
   deadline?: number;
   requestId?: string;
+  /** The caller's credential fingerprint: lets the breaker tell one tenant's failures from everyone's. */
+  tenant?: string;
 }
 
 /** One attempt's outcome, reported for metrics and logs. */
@@ -53,8 +55,11 @@ export interface AttemptEvent {
 export interface CallGuard {
   /** Throws an UpstreamError of kind 'circuit-open' when calls are refused. */
   before(): void;
-  /** true: the upstream answered; false: it failed transiently; undefined: no verdict (cancelled). */
-  after(upstreamUp: boolean | undefined): void;
+  /**
+   * true: the upstream answered; false: it failed transiently; undefined: no verdict (cancelled).
+   * `tenant` is the caller's credential fingerprint (fairness across tenants).
+   */
+  after(upstreamUp: boolean | undefined, tenant?: string): void;
 }
 
 export interface UpstreamClientOptions {
@@ -146,7 +151,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         try {
           options.guard?.before();
           const page = await attempt(body, call, deadline);
-          options.guard?.after(true);
+          options.guard?.after(true, call.tenant);
           options.onAttempt?.({
             requestId: call.requestId,
             outcome: 'success',
@@ -163,7 +168,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           // with an error), or nothing (the caller cancelled). A refused call never reached it.
           if (error.kind !== 'circuit-open') {
             const up = error.kind === 'aborted' ? undefined : !(isTransient(error) && !isRateLimited(error));
-            options.guard?.after(up);
+            options.guard?.after(up, call.tenant);
           }
           options.onAttempt?.({
             requestId: call.requestId,

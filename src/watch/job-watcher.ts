@@ -144,6 +144,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
             credentials: this.request.credentials,
             signal: this.abort.signal,
             requestId: this.request.requestId,
+            tenant: this.request.credentialPrint,
           },
         );
         job = page.jobs.find((candidate) => candidate.id === this.request.jobId);

@@ -158,3 +158,59 @@ describe('hostile clients: metrics', () => {
     reportFigure('metrics labels', { distinctNames: 2005, metricsBytes: metrics.text.length });
   });
 });
+
+describe('hostile clients: web and process', () => {
+  const preflight = (origin: string) =>
+    harness.gateway.yoga.fetch('http://gateway.test/graphql', {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-api-key',
+      },
+    });
+
+  it('CORS: off by default (no reflected origin), an explicit allow-list never with credentials', async () => {
+    harness = startHarness();
+    const off = await preflight('https://evil.example');
+    expect(off.headers.get('access-control-allow-origin')).toBeNull();
+    expect(off.headers.get('access-control-allow-credentials')).toBeNull();
+    await harness.close();
+    harness = startHarness({ corsOrigins: ['https://app.example', 'https://admin.example'] });
+    const allowed = await preflight('https://app.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+    const other = await preflight('https://evil.example');
+    expect(other.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+  });
+
+  it('/ready answers 503 as soon as draining starts', async () => {
+    harness = startHarness();
+    const ready = async () => (await harness.gateway.yoga.fetch('http://gateway.test/ready')).status;
+    expect(await ready()).toBe(200);
+    harness.gateway.drain();
+    expect(await ready()).toBe(503);
+    expect(await (await harness.gateway.yoga.fetch('http://gateway.test/ready')).text()).toBe('draining');
+  });
+
+  it('one tenant failing cannot open the breaker for the others', async () => {
+    harness = startHarness({
+      breaker: { windowSize: 10, minimumCalls: 4, failureRatio: 0.5, openMs: 60_000 },
+    });
+    const list = '{ jobs(first: 1) { edges { node { jobId } } } }';
+    // Tenant B's calls fail transiently (503) while tenant A's succeed.
+    for (let i = 0; i < 8; i++) {
+      harness.sim.configure({ random: { fault: 'unavailable', probability: 1 } });
+      const b = await harness.query(list, {}, { 'x-api-key': 'demo-api-key-2', 'customer-id': '2222222222' });
+      expect(b.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+      harness.sim.configure({ random: null });
+      const a = await harness.query(list);
+      expect(a.errors).toBeUndefined();
+    }
+    expect(harness.gateway.breaker.state()).toBe('closed');
+    // When several tenants fail, it opens.
+    harness.sim.configure({ random: { fault: 'unavailable', probability: 1 } });
+    for (let i = 0; i < 4; i++) await harness.query(list);
+    expect(harness.gateway.breaker.state()).toBe('open');
+  });
+});
