@@ -8,6 +8,7 @@ import { createFingerprinter } from './credentials';
 import { type Logger, silentLogger } from './logger';
 import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metrics';
 import { createCursorCodec } from './pagination/cursor';
+import { createDocumentCache } from './plugins/document-cache';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
 import { useReadiness } from './plugins/readiness';
@@ -210,6 +211,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: logger,
     batching: false,
     maxRequestBodySize: LIMITS.maxBodyBytes,
+    // Parsed documents are cached only for query texts of a sane size (see document-cache.ts).
+    parserAndValidationCache: { documentCache: createDocumentCache(), errorCache: createDocumentCache() },
     // No reflected origins: CORS only for the configured origins, and never with credentials (cookies);
     // browsers send x-api-key / Authorization as ordinary headers.
     cors: options.corsOrigins?.length

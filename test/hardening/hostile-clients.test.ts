@@ -214,3 +214,15 @@ describe('hostile clients: web and process', () => {
     expect(harness.gateway.breaker.state()).toBe('open');
   });
 });
+
+describe('hostile clients: parsed-document cache', () => {
+  it('caches ordinary queries but never a huge query text (1,000 distinct 900 kB queries would hold ~1 GB)', async () => {
+    const { createDocumentCache, MAX_CACHED_QUERY_CHARS } = await import('../../src/plugins/document-cache');
+    const cache = createDocumentCache<{ doc: number }>();
+    cache.set('{ __typename }', { doc: 1 });
+    expect(cache.get('{ __typename }')).toEqual({ doc: 1 });
+    const huge = `query Q${'x'.repeat(MAX_CACHED_QUERY_CHARS)} { __typename }`;
+    cache.set(huge, { doc: 2 });
+    expect(cache.get(huge)).toBeUndefined();
+  });
+});
