@@ -55,6 +55,7 @@ const envSchema = z.object({
       'must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path), or *',
     )
     .optional(),
+  UPSTREAM_CONCURRENCY_PER_CREDENTIAL: integer(1, 128).default(32),
   SUBSCRIPTIONS_PER_CREDENTIAL: integer(1, 100_000).default(50),
   SUBSCRIPTIONS_MAX: integer(1, 1_000_000).default(5000),
   BREAKER_WINDOW: integer(1, 10_000).default(20),
@@ -82,6 +83,8 @@ export interface Config {
   introspection: boolean;
   /** Browser origins allowed to call the gateway (CORS, never with credentials); empty: CORS off. */
   corsOrigins: string[];
+  /** Upstream calls of one credential at once (the socket pool holds 128). */
+  upstreamConcurrencyPerCredential: number;
   subscriptions: { perCredential: number; total: number };
   breaker: {
     windowSize: number;
@@ -128,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphiql: e.GRAPHIQL,
     introspection: e.INTROSPECTION,
     corsOrigins: e.CORS_ORIGINS ?? [],
+    upstreamConcurrencyPerCredential: e.UPSTREAM_CONCURRENCY_PER_CREDENTIAL,
     subscriptions: { perCredential: e.SUBSCRIPTIONS_PER_CREDENTIAL, total: e.SUBSCRIPTIONS_MAX },
     breaker: {
       windowSize: e.BREAKER_WINDOW,

@@ -58,8 +58,10 @@ export interface GatewayOptions {
   subscriptions?: { perCredential?: number; total?: number };
   /** Reserved /graphql/stream streams at once and how long one may wait for its event stream. */
   streams?: { maxReservations?: number; reservationTtlMs?: number };
-  /** Max sockets to the upstream (undici pool). */
+  /** Max sockets to the upstream (undici pool; default 128). */
   upstreamConnections?: number;
+  /** Upstream calls of one credential at once (default 32): no tenant takes the whole pool. */
+  upstreamConcurrencyPerCredential?: number;
   /** Compile queries with graphql-jit (default on; subscriptions always use the standard executor). */
   jit?: boolean;
   /** The wait between upstream retries (tests inject one to check delays without waiting). */
@@ -136,6 +138,7 @@ export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstre
     corsOrigins: config.corsOrigins,
     subscriptions: config.subscriptions,
     breaker: config.breaker,
+    upstreamConcurrencyPerCredential: config.upstreamConcurrencyPerCredential,
   };
 }
 
@@ -168,6 +171,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       guard: breaker,
       sleep: options.sleep,
       maxBodyBytes: options.maxUpstreamBodyBytes,
+      maxConcurrentPerTenant: options.upstreamConcurrencyPerCredential ?? 32,
       onAttempt: (event) => {
         metrics?.recordAttempt(event);
         if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');

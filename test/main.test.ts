@@ -79,4 +79,34 @@ describe('main', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+
+  it('on SIGTERM ends SSE and /graphql/stream streams at once, long before the forced close', async () => {
+    const sim = createSimulator();
+    const upstream = await listenSimulator(sim);
+    const { child, url, exited } = await startGatewayProcess(upstream.url);
+    const headers = { 'x-api-key': 'demo-api-key', 'customer-id': '1234567890' };
+    try {
+      const job = sim.addJob({ queuedForSecs: 3600, runForSecs: 3600 });
+      const sse = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+        body: JSON.stringify({ query: `subscription { jobUpdated(jobId: "${job.id}") { state } }` }),
+      });
+      const token = await (await fetch(`${url}/graphql/stream`, { method: 'PUT', headers })).text();
+      const stream = await fetch(`${url}/graphql/stream`, {
+        headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, ...headers },
+      });
+      expect([sse.status, stream.status]).toEqual([200, 200]);
+      const drained = (response: Response) => response.text().then(() => performance.now());
+      const ends = Promise.all([drained(sse), drained(stream)]);
+      const signalled = performance.now();
+      child.kill('SIGTERM');
+      const endedAt = Math.max(...(await ends));
+      expect(endedAt - signalled).toBeLessThan(3000);
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await upstream.close();
+    }
+  });
 });

@@ -9,6 +9,7 @@ import {
   sanitizeCode,
   UpstreamError,
 } from './errors';
+import { createTenantLimiter } from './fair-share';
 import { backoffDelayMs, isRateLimited, isTransient, sleep } from './retry';
 import {
   decodeListJobsPage,
@@ -78,6 +79,8 @@ export interface UpstreamClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
   maxBodyBytes?: number;
+  /** Upstream calls of one credential (CallOptions.tenant) running at once; more wait (fair-share.ts). */
+  maxConcurrentPerTenant?: number;
 }
 
 /**
@@ -99,6 +102,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
   const wait = options.sleep ?? sleep;
   const maxBodyBytes = options.maxBodyBytes ?? MAX_UPSTREAM_BODY_BYTES;
+  const limiter =
+    options.maxConcurrentPerTenant === undefined
+      ? undefined
+      : createTenantLimiter(options.maxConcurrentPerTenant);
 
   async function attempt(body: string, call: CallOptions, deadline: number): Promise<ListJobsPage> {
     const secrets = [call.credentials.apiKey, call.credentials.authorization];
@@ -113,24 +120,27 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (call.signal?.aborted) throw cancelled();
       let response: Response;
       let text: string;
+      const send = () =>
+        options
+          .fetch(url, {
+            method: 'POST',
+            headers: buildHeaders(call, remaining),
+            body,
+            signal: controller.signal,
+          })
+          .then(
+            async (answer) =>
+              [
+                answer,
+                await readTextCapped(answer.body, maxBodyBytes, answer.headers.get('content-length')),
+              ] as const,
+          );
       try {
-        // Raced against the signal: a transport that ignores aborts must not outlive the deadline.
+        // Raced against the signal: a transport that ignores aborts must not outlive the deadline. Waiting
+        // for the tenant's turn counts against the same deadline.
         [response, text] = await untilAborted(
           controller.signal,
-          options
-            .fetch(url, {
-              method: 'POST',
-              headers: buildHeaders(call, remaining),
-              body,
-              signal: controller.signal,
-            })
-            .then(
-              async (answer) =>
-                [
-                  answer,
-                  await readTextCapped(answer.body, maxBodyBytes, answer.headers.get('content-length')),
-                ] as const,
-            ),
+          limiter ? limiter.run(call.tenant ?? '', controller.signal, send) : send(),
         );
       } catch (error) {
         throw transportError(error, controller.signal, remaining);

@@ -7,6 +7,7 @@ import { createGateway } from '../../src/server';
 import type { FetchLike } from '../../src/upstream/client';
 import { reportFigure } from '../support/figures';
 import { type Harness, HEADERS_A, startHarness } from '../support/gateway';
+import { until } from '../support/scheduler';
 
 let harness: Harness;
 afterEach(() => harness?.close());
@@ -191,6 +192,46 @@ describe('hostile clients: web and process', () => {
     harness.gateway.drain();
     expect(await ready()).toBe(503);
     expect(await (await harness.gateway.yoga.fetch('http://gateway.test/ready')).text()).toBe('draining');
+  });
+
+  it("one tenant's fan-out cannot take the whole upstream socket pool", async () => {
+    const running = new Map<string, number>();
+    let peakA = 0;
+    const waiting: (() => void)[] = [];
+    const fetch: FetchLike = async (_input, init) => {
+      const key = (init?.headers as Record<string, string> | undefined)?.['x-api-key'] ?? '';
+      running.set(key, (running.get(key) ?? 0) + 1);
+      peakA = Math.max(peakA, running.get('tenant-a') ?? 0);
+      if (key === 'tenant-a') await new Promise<void>((resolve) => waiting.push(resolve));
+      running.set(key, (running.get(key) ?? 0) - 1);
+      return Response.json({ job: [], pageKey: '', status: [] });
+    };
+    const gateway = createGateway({
+      upstreamUrl: 'http://upstream.test',
+      fetch,
+      retries: 0,
+      timeoutMs: 10_000,
+    });
+    const ask = (key: string, query: string) =>
+      gateway.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'customer-id': '1' },
+        body: JSON.stringify({ query }),
+      });
+    const aliases = (n: number) =>
+      Array.from({ length: 20 }, (_, i) => `j${i}: job(jobId: "a-${n}-${i}") { state }`).join(' ');
+    const flood = Array.from({ length: 10 }, (_, n) => ask('tenant-a', `{ ${aliases(n)} }`));
+    await until(() => peakA >= 32);
+    const other = await ask('tenant-b', '{ job(jobId: "b") { state } }');
+    expect(((await other.json()) as any).data).toEqual({ job: null });
+    expect(peakA).toBe(32);
+    while (waiting.length > 0 || (running.get('tenant-a') ?? 0) > 0) {
+      for (const release of waiting.splice(0)) release();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await Promise.all(flood);
+    reportFigure('fair share', { tenantAPeakConcurrentCalls: peakA, tenantBServedDuringFlood: true });
+    await gateway.close();
   });
 
   it('one tenant failing cannot open the breaker for the others', async () => {
