@@ -35,6 +35,8 @@ describe('resilience', () => {
       retries: 2,
       breaker: { minimumCalls: 10_000, windowSize: 10_000 },
       upstreamConnections: 64,
+      // One tenant sends all 50: let every one reach the upstream (the fair share is tested elsewhere).
+      upstreamConcurrencyPerCredential: 64,
     });
     try {
       sim.configure({ random: { fault: 'hang', probability: 1 } });
