@@ -1,6 +1,7 @@
 // The gateway's configuration: every environment variable is parsed and validated here, once, and this is
 // the only file that reads process.env. A bad value stops the process with one line naming the variable.
 import { z } from 'zod';
+import { API_VERSIONS, type ApiVersion } from './upstream/versions';
 
 const integer = (min: number, max: number) =>
   z
@@ -34,6 +35,7 @@ const envSchema = z.object({
   PORT: integer(0, 65535).default(4000),
   HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
   VECTARA_API_URL: httpUrl.default('https://api.vectara.io'),
+  VECTARA_API_VERSION: z.enum(API_VERSIONS, { message: 'must be v2 (the live API) or v1' }).default('v2'),
   VECTARA_CUSTOMER_ID: z.string().trim().regex(/^\d+$/, 'must be the numeric Vectara customer id').optional(),
   UPSTREAM_TIMEOUT_MS: integer(1, 600_000).default(30_000),
   UPSTREAM_RETRIES: integer(0, 10).default(2),
@@ -74,6 +76,8 @@ export interface Config {
   port: number;
   host: string;
   vectaraApiUrl: string;
+  /** The upstream API version spoken: v2 (default, the live API) or v1. */
+  apiVersion: ApiVersion;
   vectaraCustomerId: string | undefined;
   upstreamTimeoutMs: number;
   upstreamRetries: number;
@@ -123,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     vectaraApiUrl: e.VECTARA_API_URL,
+    apiVersion: e.VECTARA_API_VERSION,
     vectaraCustomerId: e.VECTARA_CUSTOMER_ID,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamRetries: e.UPSTREAM_RETRIES,

@@ -9,8 +9,8 @@ import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
 import type { CursorCodec } from './pagination/cursor';
 import { BUDGET, budgetError } from './plugins/budget';
-import type { Credentials, UpstreamClient } from './upstream/client';
-import type { ListJobsPage, ListJobsQuery } from './upstream/wire';
+import type { CallOptions, Credentials, UpstreamClient } from './upstream/client';
+import type { Job, ListJobsPage, ListJobsQuery, UpstreamCapabilities } from './upstream/model';
 import type { JobWatcher } from './watch/job-watcher';
 
 export interface GatewayContext {
@@ -26,8 +26,12 @@ export interface GatewayContext {
   logger: Logger;
   loaders: Loaders;
   watcher: JobWatcher;
+  /** What the configured upstream API version accepts (validation without knowing the version). */
+  capabilities: UpstreamCapabilities;
   /** One upstream call with this request's credentials; UNAUTHENTICATED without any. */
   listJobs(query: ListJobsQuery): Promise<ListJobsPage>;
+  /** One job by id (null when the upstream has none), with this request's credentials. */
+  getJob(jobId: string): Promise<Job | null>;
 }
 
 export interface ContextDeps {
@@ -51,7 +55,8 @@ export function createContextFactory(deps: ContextDeps) {
     const signal = request.signal;
     let upstreamCalls = 0;
     const credentialPrint = credentials ? deps.fingerprint(credentials) : '';
-    const listJobs = async (query: ListJobsQuery): Promise<ListJobsPage> => {
+    /** Every upstream call of the request: credentials, budget, cancellation and error mapping. */
+    const call = async <T>(run: (options: CallOptions) => Promise<T>): Promise<T> => {
       if (!credentials) throw missingCredentials();
       // The run-time half of the request budget (plugins/budget.ts): fills and fallbacks included.
       if (++upstreamCalls > BUDGET.maxUpstreamCalls) {
@@ -61,16 +66,13 @@ export function createContextFactory(deps: ContextDeps) {
         );
       }
       try {
-        return await deps.upstream.listJobs(query, {
-          credentials,
-          signal,
-          requestId,
-          tenant: credentialPrint,
-        });
+        return await run({ credentials, signal, requestId, tenant: credentialPrint });
       } catch (error) {
         throw toGraphQLError(error);
       }
     };
+    const listJobs = (query: ListJobsQuery) => call((options) => deps.upstream.listJobs(query, options));
+    const getJob = (jobId: string) => call((options) => deps.upstream.getJob(jobId, options));
     return {
       credentials,
       credentialPrint,
@@ -80,9 +82,11 @@ export function createContextFactory(deps: ContextDeps) {
       now: deps.now,
       cursors: deps.cursors,
       logger: deps.logger,
-      loaders: createLoaders({ listJobs, codec: deps.cursors, credentialPrint }),
+      loaders: createLoaders({ listJobs, getJob, codec: deps.cursors, credentialPrint }),
       watcher: deps.watcher,
+      capabilities: deps.upstream.capabilities,
       listJobs,
+      getJob,
     };
   };
 }

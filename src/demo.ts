@@ -1,19 +1,32 @@
 // `npm run demo`: the upstream simulator and the gateway wired to it, in one process, nothing to set up.
-import { loadConfig, loadOrExit, loadSimulatorConfig } from './config';
+import { ConfigError, loadConfig, loadOrExit, loadSimulatorConfig } from './config';
 import { createHttpServer } from './http';
 import { createLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
 import { DEMO_ACCOUNTS } from './simulator/dataset';
 import { createSimulator } from './simulator/handler';
 import { listenSimulator } from './simulator/server';
+import type { ApiVersion } from './upstream/versions';
 
-const config = loadOrExit(() => loadConfig());
+const config = loadOrExit(() => {
+  const loaded = loadConfig();
+  // `npm run demo -- --api v1` (or VECTARA_API_VERSION=v1) serves the v1 API; v2 is the default.
+  const index = process.argv.indexOf('--api');
+  if (index < 0) return loaded;
+  const version = process.argv[index + 1];
+  if (version !== 'v1' && version !== 'v2')
+    throw new ConfigError(`Invalid --api (${JSON.stringify(version ?? '')}): must be v2 or v1`);
+  return { ...loaded, apiVersion: version as ApiVersion };
+});
 const simulatorConfig = loadOrExit(() => loadSimulatorConfig());
 const simulator = createSimulator();
 simulator.configure({ latencyMs: simulatorConfig.latencyMs });
 const upstream = await listenSimulator(simulator, simulatorConfig.port, simulatorConfig.host);
 const [first, second] = DEMO_ACCOUNTS;
-const demoHeaders = { 'x-api-key': first?.apiKeys[0] ?? '', 'customer-id': first?.customerId ?? '' };
+// v1 needs customer-id; v2 does not use it (and ignores it when sent).
+const demoHeaders: Record<string, string> = { 'x-api-key': first?.apiKeys[0] ?? '' };
+if (config.apiVersion === 'v1') demoHeaders['customer-id'] = first?.customerId ?? '';
+const endpoint = config.apiVersion === 'v1' ? '/v1/list-jobs' : '/v2/jobs';
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
   upstreamUrl: upstream.url,
@@ -28,11 +41,13 @@ const url = `http://localhost:${config.port}/graphql`;
 process.stdout.write(`
 jobs-gateway demo
   GraphiQL:   ${url}   (open it in a browser; the demo headers are pre-filled)
-  Simulator:  ${upstream.url}/v1/list-jobs  (the Vectara ListJobs API, seeded)
+  Upstream:   Vectara API ${config.apiVersion} (${config.apiVersion === 'v2' ? 'the live API; `npm run demo -- --api v1` for v1' : 'the original API; drop --api v1 for v2'})
+  Simulator:  ${upstream.url}${endpoint}  (seeded; serves both versions)
 
 Demo credentials (headers):
   x-api-key: ${first?.apiKeys[0]}      customer-id: ${first?.customerId}   (or Authorization: Bearer ${first?.bearerTokens[0]})
   x-api-key: ${second?.apiKeys[0]}    customer-id: ${second?.customerId}   (a second account with other jobs)
+  (customer-id is needed on v1 only)
 
 Try:
   curl -s ${url} -H 'content-type: application/json' \\

@@ -2,15 +2,14 @@
 // - `page`: identical ListJobs calls within an operation (e.g. aliases with the same arguments) share one
 //   upstream call; every page it returns primes `job`.
 // - `corpusJobs`: first pages of Corpus.jobs for many corpora in one upstream call when possible.
-// - `job`: a job by its upstream id, fetched with all seven states so finished jobs are found; identical ids
-//   are deduplicated, distinct ids become parallel calls (the upstream takes one id per call) with bounded
+// - `job`: a job by its upstream id, whatever its state (the client's getJob); identical ids are
+//   deduplicated, distinct ids become parallel calls (the upstream takes one id per call) with bounded
 //   concurrency, and a job already listed in the operation (or in a listing still running) costs nothing.
 import DataLoader from 'dataloader';
-import { GraphQLError } from 'graphql';
 import type { JobConnectionShape } from './pagination/connection';
 import { type CorpusJobsRequest, createCorpusJobsLoader } from './pagination/corpus-batch';
 import { type CursorCodec, filterKey } from './pagination/cursor';
-import { JOB_STATES, type Job, type ListJobsPage, type ListJobsQuery } from './upstream/wire';
+import type { Job, ListJobsPage, ListJobsQuery } from './upstream/model';
 
 /** Parallel single-job calls per batch; beyond this they queue. */
 export const JOB_FETCH_CONCURRENCY = 8;
@@ -24,11 +23,12 @@ export interface Loaders {
 
 export interface LoaderDeps {
   listJobs: (query: ListJobsQuery) => Promise<ListJobsPage>;
+  getJob: (jobId: string) => Promise<Job | null>;
   codec: CursorCodec;
   credentialPrint: string;
 }
 
-export function createLoaders({ listJobs, codec, credentialPrint }: LoaderDeps): Loaders {
+export function createLoaders({ listJobs, getJob, codec, credentialPrint }: LoaderDeps): Loaders {
   // Jobs seen in this request's listings, and listings still in flight: a job asked for by id while the
   // listing that contains it is running waits for it instead of making its own call.
   const listed = new Map<string, Job>();
@@ -43,11 +43,8 @@ export function createLoaders({ listJobs, codec, credentialPrint }: LoaderDeps):
         // An empty id would be no filter at all upstream (every job), so it can only mean "no such job".
         if (jobId.trim() === '') return null;
         try {
-          const page = await listJobs({ jobId, states: JOB_STATES, pageSize: 1 });
-          return page.jobs.find((candidate) => candidate.id === jobId) ?? null;
+          return await getJob(jobId);
         } catch (error) {
-          // An upstream that answers "not found" for an unknown id (rather than an empty list) means null too.
-          if (error instanceof GraphQLError && error.extensions.code === 'NOT_FOUND') return null;
           return error as Error;
         }
       });
@@ -86,8 +83,7 @@ export function createLoaders({ listJobs, codec, credentialPrint }: LoaderDeps):
 
 /** A canonical string for a query, so equal queries written differently share one call. */
 export function queryKey(query: ListJobsQuery): string {
-  if (query.pageKey) return JSON.stringify(['k', query.pageKey, query.pageSize]);
-  return JSON.stringify([query.jobId ?? null, query.pageSize, filterKey(query)]);
+  return JSON.stringify([query.pageKey ?? null, query.pageSize, filterKey(query)]);
 }
 
 async function mapWithConcurrency<T, R>(

@@ -16,13 +16,22 @@ import { useRequestLog } from './plugins/request-log';
 import { useGraphQLStream } from './plugins/sse-stream';
 import { schema } from './schema/index';
 import { type CircuitBreaker, createCircuitBreaker } from './upstream/breaker';
-import { createUpstreamClient, type FetchLike, type UpstreamClient } from './upstream/client';
+import {
+  type CallOptions,
+  createUpstreamClient,
+  type FetchLike,
+  type UpstreamClient,
+} from './upstream/client';
 import { redact } from './upstream/errors';
+import type { Job } from './upstream/model';
 import { createUndiciTransport } from './upstream/transport';
+import { type ApiVersion, createAdapter } from './upstream/versions';
 import { createJobWatcher, type JobWatcher, type Scheduler } from './watch/job-watcher';
 
 export interface GatewayOptions {
   upstreamUrl: string;
+  /** The upstream API version spoken (default v2, the live API). */
+  apiVersion?: ApiVersion;
   /** Transport to the upstream; defaults to undici on a pooled keep-alive Agent. */
   fetch?: FetchLike;
   timeoutMs?: number;
@@ -128,6 +137,7 @@ query JobsPage($first: Int = 10, $after: String) {
 /** The gateway settings that come from the environment (main.ts and the demo share them). */
 export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstreamUrl'> {
   return {
+    apiVersion: config.apiVersion,
     timeoutMs: config.upstreamTimeoutMs,
     retries: config.upstreamRetries,
     pollIntervalMs: config.jobPollIntervalMs,
@@ -161,6 +171,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const upstream = logUnknownEnums(
     logger,
     createUpstreamClient({
+      adapter: createAdapter(options.apiVersion ?? 'v2'),
       baseUrl: options.upstreamUrl,
       fetch: options.fetch ?? (transport as NonNullable<typeof transport>).fetch,
       timeoutMs,
@@ -292,29 +303,34 @@ export function createGateway(options: GatewayOptions): Gateway {
 /** Distinct unknown enum values logged per page (each already cut to 64 characters by the decoder). */
 const MAX_LOGGED_ENUMS = 10;
 
-/** Unknown upstream enum values become UNKNOWN (SPEC §3) and are logged, once per page, bounded and redacted. */
+/** Unknown upstream enum values become UNKNOWN (SPEC §3) and are logged, once per answer, bounded and redacted. */
 function logUnknownEnums(logger: Logger, client: UpstreamClient): UpstreamClient {
+  const report = (jobs: readonly Job[], call: CallOptions) => {
+    const unknown = new Set<string>();
+    for (const job of jobs) {
+      if (!job.unknownEnums) continue;
+      for (const value of job.unknownEnums) {
+        if (unknown.size < MAX_LOGGED_ENUMS) unknown.add(value);
+      }
+    }
+    if (unknown.size === 0) return;
+    const secrets = [call.credentials.apiKey, call.credentials.authorization];
+    logger.warn(
+      { requestId: call.requestId, values: [...unknown].map((value) => redact(value, secrets)) },
+      'unknown upstream enum values mapped to UNKNOWN',
+    );
+  };
   return {
+    capabilities: client.capabilities,
     async listJobs(query, call) {
       const page = await client.listJobs(query, call);
-      const unknown = new Set<string>();
-      for (const job of page.jobs) {
-        if (!job.unknownEnums) continue;
-        for (const value of job.unknownEnums) {
-          if (unknown.size < MAX_LOGGED_ENUMS) unknown.add(value);
-        }
-      }
-      if (unknown.size > 0)
-        logger.warn(
-          {
-            requestId: call.requestId,
-            values: [...unknown].map((value) =>
-              redact(value, [call.credentials.apiKey, call.credentials.authorization]),
-            ),
-          },
-          'unknown upstream enum values mapped to UNKNOWN',
-        );
+      report(page.jobs, call);
       return page;
+    },
+    async getJob(jobId, call) {
+      const job = await client.getJob(jobId, call);
+      if (job) report([job], call);
+      return job;
     },
   };
 }

@@ -9,6 +9,7 @@ describe('config', () => {
       port: 4000,
       host: '0.0.0.0',
       vectaraApiUrl: 'https://api.vectara.io',
+      apiVersion: 'v2',
       vectaraCustomerId: undefined,
       upstreamTimeoutMs: 30_000,
       upstreamRetries: 2,

@@ -1,7 +1,7 @@
 // Builds a Relay connection of jobs from the upstream's key-based pages (SPEC §4): one upstream page per
 // GraphQL page when pages are full, following keys to fill short pages, ending on an empty key or an empty
 // page. See cursor.ts for what a cursor holds.
-import type { Job, JobState, ListJobsPage, ListJobsQuery } from '../upstream/wire';
+import type { Job, JobState, ListJobsPage, ListJobsQuery } from '../upstream/model';
 import { type CursorCodec, filterFingerprint, type PageRef } from './cursor';
 
 /**
@@ -11,7 +11,7 @@ import { type CursorCodec, filterFingerprint, type PageRef } from './cursor';
 export const MAX_UPSTREAM_CALLS_PER_FIELD = 10;
 
 export interface JobFilter {
-  corpusIds?: readonly number[];
+  corpusKeys?: readonly string[];
   states: readonly JobState[];
   createdAfter?: number;
 }
@@ -59,7 +59,8 @@ export async function resolveJobConnection(request: ConnectionRequest): Promise<
     const page = await request.fetchPage(
       ref.mode === 's'
         ? { ...filter, pageSize: ref.pageSize }
-        : { states: filter.states, pageSize: ref.pageSize, pageKey: ref.pageKey },
+        : // The key continues the same listing: v2 wants every filter again beside it (v1 ignores them).
+          { ...filter, pageSize: ref.pageSize, pageKey: ref.pageKey },
     );
     const jobs = page.jobs;
     const take = jobs.slice(skip, skip + (first - edges.length));

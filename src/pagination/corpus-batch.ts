@@ -1,10 +1,10 @@
 // Batching `Corpus.jobs` across corpora (federation): when a router asks N corpora for their first page with
-// the same arguments, one upstream call lists all N corpora (numResults 100). If that page is complete
+// the same arguments, one upstream call lists all N corpora (page size 100). If that page is complete
 // (empty pageKey), it is split per corpus in upstream order; otherwise each corpus falls back to its own
 // call. Either way a corpus gets the same jobs and pageInfo; only a last edge that has more jobs after it may
 // carry a differently shaped (but equivalent) cursor.
 import DataLoader from 'dataloader';
-import type { ListJobsPage, ListJobsQuery } from '../upstream/wire';
+import type { ListJobsPage, ListJobsQuery } from '../upstream/model';
 import {
   type ConnectionRequest,
   connection,
@@ -20,8 +20,8 @@ export const BATCH_PAGE_SIZE = 100;
 export const MAX_CORPORA_PER_CALL = 100;
 
 export interface CorpusJobsRequest {
-  corpusId: number;
-  /** Normalised filter without corpusIds (states, createdAfter). */
+  corpusKey: string;
+  /** Normalised filter without corpora (states, createdAfter). */
   filter: JobFilter;
   first: number;
 }
@@ -66,7 +66,7 @@ export function createCorpusJobsLoader(deps: CorpusJobsDeps) {
           try {
             page = await deps.fetchPage({
               ...group[0]!.filter,
-              corpusIds: group.map((request) => request.corpusId),
+              corpusKeys: group.map((request) => request.corpusKey),
               pageSize: BATCH_PAGE_SIZE,
             });
           } catch (error) {
@@ -79,7 +79,7 @@ export function createCorpusJobsLoader(deps: CorpusJobsDeps) {
               settle(request, async () =>
                 complete
                   ? fromCompleteList(
-                      page.jobs.filter((job) => job.corpusIds.includes(request.corpusId)),
+                      page.jobs.filter((job) => job.corpusKeys.includes(request.corpusKey)),
                       request,
                       deps,
                     )
@@ -92,7 +92,7 @@ export function createCorpusJobsLoader(deps: CorpusJobsDeps) {
       return requests.map((request) => results.get(request) as JobConnectionShape | Error);
     },
     {
-      cacheKeyFn: (request) => `${request.corpusId}|${argumentsKey(request)}`,
+      cacheKeyFn: (request) => `${request.corpusKey}|${argumentsKey(request)}`,
       // Entities arrive over several promise ticks; collect them for one macrotask before batching.
       batchScheduleFn: (dispatch) => setImmediate(dispatch),
     },
@@ -104,7 +104,7 @@ function base(deps: CorpusJobsDeps): Omit<ConnectionRequest, 'filter' | 'first'>
 }
 
 function corpusFilter(request: CorpusJobsRequest): JobFilter {
-  return { ...request.filter, corpusIds: [request.corpusId] };
+  return { ...request.filter, corpusKeys: [request.corpusKey] };
 }
 
 function argumentsKey(request: CorpusJobsRequest): string {

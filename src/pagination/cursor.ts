@@ -22,7 +22,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { badUserInput } from '../errors';
 import { MAX_PAGE_KEY_BYTES } from '../upstream/client';
-import { isPaddedBase64 } from '../upstream/wire';
+import { isPaddedBase64 } from '../upstream/model';
 
 /**
  * Upper bound on an accepted cursor's length: the fixed parts (< 128 characters) plus the base64url form
@@ -54,7 +54,7 @@ export function filterFingerprint(filter: FilterFields): string {
 }
 
 export interface FilterFields {
-  corpusIds?: readonly number[];
+  corpusKeys?: readonly string[];
   states: readonly string[];
   createdAfter?: number;
 }
@@ -62,7 +62,7 @@ export interface FilterFields {
 /** One string per filter, whatever the order or repetition of its lists (cache keys, fingerprints). */
 export function filterKey(filter: FilterFields): string {
   return JSON.stringify([
-    [...new Set(filter.corpusIds ?? [])].sort((a, b) => a - b),
+    [...new Set(filter.corpusKeys ?? [])].sort(),
     [...new Set(filter.states)].sort(),
     filter.createdAfter ?? null,
   ]);
@@ -121,7 +121,7 @@ export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorC
       if (skipCheck(expected.salt, skip) !== check) throw invalid();
       if (print !== filterPrint) {
         throw badUserInput(
-          'The cursor belongs to a different filter: use it with the same filter (corpusIds, states, createdAfter) it came from, or omit `after`.',
+          'The cursor belongs to a different filter: use it with the same filter (corpusKeys or corpusIds, states, createdAfter) it came from, or omit `after`.',
           'after',
         );
       }

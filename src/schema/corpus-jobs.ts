@@ -13,7 +13,16 @@ import {
 CorpusRef.implement({
   description: 'A Vectara corpus. Owned by another subgraph; this one contributes its jobs.',
   fields: (t) => ({
-    id: t.exposeInt('id', { description: 'The numeric corpus id.' }),
+    key: t.exposeString('key', {
+      description:
+        'The corpus key (Vectara API v2); for a corpus known by numeric id (v1), that id in decimal.',
+    }),
+    id: t.int({
+      nullable: true,
+      description:
+        'The numeric corpus id (Vectara API v1); null when the corpus is known by a non-numeric key.',
+      resolve: (corpus) => corpus.id,
+    }),
     jobs: t.field({
       type: JobConnection,
       description: "A page of this corpus's jobs, oldest first (default: queued and running jobs).",
@@ -27,12 +36,13 @@ CorpusRef.implement({
         }),
         createdAfter: t.arg({
           type: 'DateTime',
-          description: 'Only jobs created at or after this instant (≤ 180 days ago).',
+          description:
+            'Only jobs created at or after this instant (on Vectara API v1, at most 180 days ago).',
         }),
       },
       resolve: (corpus, args, context) =>
         listJobsConnection(context, args, {
-          corpusIds: [corpus.id],
+          corpusKeys: [corpus.key],
           states: args.states,
           createdAfter: args.createdAfter,
           batchByCorpus: true,

@@ -1,8 +1,8 @@
 // The Job type (a Relay Node and a federation entity keyed by jobId), its enums, and `Query.job`.
 import { badUserInput } from '../errors';
-import { type JOB_STATES, type JOB_TYPES, type Job, TERMINAL_STATES } from '../upstream/wire';
+import { type JOB_STATES, type JOB_TYPES, type Job, TERMINAL_STATES } from '../upstream/model';
 import { builder } from './builder';
-import { CorpusRef } from './corpus';
+import { CorpusRef, corpusReference, numericCorpusId } from './corpus';
 
 export const JobStateEnum = builder.enumType('JobState', {
   description: 'Lifecycle state of a job. COMPLETED, FAILED and ABORTED are terminal.',
@@ -35,6 +35,14 @@ export const JobTypeEnum = builder.enumType('JobType', {
       value: 'CORPUS_REPLACE_FILTER_ATTRS',
       description: "Replaces a corpus's filterable metadata attributes.",
     },
+    BULK_DELETE_DOCUMENTS: {
+      value: 'BULK_DELETE_DOCUMENTS',
+      description: 'Deletes many documents of a corpus (Vectara API v2 only).',
+    },
+    BULK_UPDATE_DOCUMENT_METADATA: {
+      value: 'BULK_UPDATE_DOCUMENT_METADATA',
+      description: 'Updates the metadata of many documents of a corpus (Vectara API v2 only).',
+    },
   } satisfies Record<(typeof JOB_TYPES)[number], unknown>,
 });
 
@@ -58,14 +66,21 @@ builder.node(JobRef, {
       description: 'True once the job is COMPLETED, FAILED or ABORTED; it will not change again.',
       resolve: (job) => TERMINAL_STATES.has(job.state),
     }),
+    corpusKeys: t.stringList({
+      description:
+        'Keys of the corpora the job works on (Vectara API v2 corpus keys; on v1 the numeric corpus ids written as decimal strings).',
+      resolve: (job) => job.corpusKeys,
+    }),
     corpusIds: t.intList({
-      description: 'Ids of the corpora the job works on.',
-      resolve: (job) => job.corpusIds,
+      description:
+        'Numeric ids of the corpora the job works on: the v1 ids; on v2 the corpus keys that are decimal numbers (others are left out).',
+      deprecationReason: 'Use `corpusKeys` (or `corpora`): corpora are known by key on Vectara API v2.',
+      resolve: (job) => job.corpusKeys.map(numericCorpusId).filter((id): id is number => id !== null),
     }),
     corpora: t.field({
       type: [CorpusRef],
-      description: 'The corpora the job works on, as entity references (one per corpus id).',
-      resolve: (job) => job.corpusIds.map((id) => ({ id })),
+      description: 'The corpora the job works on, as entity references (one per corpus key).',
+      resolve: (job) => job.corpusKeys.map(corpusReference),
     }),
     createdAt: t.field({
       type: 'DateTime',
@@ -87,8 +102,15 @@ builder.node(JobRef, {
     }),
     userHandle: t.string({
       nullable: true,
-      description: 'Who created the job (often an e-mail address); null when empty.',
+      description:
+        'Who created the job (v1 `userHandle`, v2 `created_by_username`; often an e-mail address); null when empty or for jobs the system created.',
       resolve: (job) => job.userHandle,
+    }),
+    comment: t.string({
+      nullable: true,
+      description:
+        "The upstream's explanation of the job's status, such as the error of a failed job (Vectara API v2); always null on v1.",
+      resolve: (job) => job.comment,
     }),
   }),
 });

@@ -3,16 +3,17 @@
 import type { GatewayContext } from '../context';
 import { badUserInput } from '../errors';
 import { type JobConnectionShape, type JobFilter, resolveJobConnection } from '../pagination/connection';
-import type { JobState } from '../upstream/wire';
+import type { JobState, UpstreamCapabilities } from '../upstream/model';
 import { builder } from './builder';
 import { JobRef, JobStateEnum } from './job';
 
 export const DEFAULT_FIRST = 20;
 export const MAX_FIRST = 100;
 export const DEFAULT_STATES: JobState[] = ['QUEUED', 'STARTED'];
-const WINDOW_SECS = 180 * 86_400;
 const MAX_CORPUS_ID = 4_294_967_295;
 const MAX_CORPORA = 100;
+/** The shape of a corpus key on every API version (v2's documented rule; v1 keys are decimal ids). */
+const CORPUS_KEY = /^[a-zA-Z0-9_=-]{1,50}$/;
 
 export const JobConnection = builder.connectionObject(
   {
@@ -28,7 +29,16 @@ export const JobConnection = builder.connectionObject(
 export const JobFilterInput = builder.inputType('JobFilter', {
   description: 'Which jobs to list; all given conditions must hold.',
   fields: (t) => ({
-    corpusIds: t.intList({ description: 'Only jobs of these corpora (positive ids, at most 100).' }),
+    corpusKeys: t.stringList({
+      description:
+        'Only jobs of these corpora, by corpus key (1–50 characters of letters, digits, `_`, `=`, `-`; at most 100). Not together with `corpusIds`. On Vectara API v1 only keys that are decimal corpus ids can be used.',
+    }),
+    corpusIds: t.intList({
+      description:
+        'Only jobs of these corpora, by numeric id (positive, at most 100). Not together with `corpusKeys`.',
+      deprecationReason:
+        'Use `corpusKeys`. Numeric ids are Vectara API v1 identifiers; on v2 they are sent as the corpus keys "12", "34", … (which match only corpora whose key is that number).',
+    }),
     states: t.field({
       type: [JobStateEnum],
       defaultValue: DEFAULT_STATES,
@@ -37,12 +47,14 @@ export const JobFilterInput = builder.inputType('JobFilter', {
     }),
     createdAfter: t.field({
       type: 'DateTime',
-      description: 'Only jobs created at or after this instant; at most 180 days ago and not in the future.',
+      description:
+        'Only jobs created at or after this instant; not in the future. On Vectara API v1, at most 180 days ago (the upstream keeps no more); v2 has no such bound.',
     }),
   }),
 });
 
 export interface FilterArgs {
+  corpusKeys?: readonly string[] | null;
   corpusIds?: readonly number[] | null;
   /** JobState names, already checked by GraphQL enum coercion. */
   states?: readonly string[] | null;
@@ -51,8 +63,8 @@ export interface FilterArgs {
   batchByCorpus?: boolean;
 }
 
-/** Validates and normalises a filter before any upstream call. */
-export function normaliseFilter(input: FilterArgs, nowMs: number): JobFilter {
+/** Validates and normalises a filter before any upstream call, against what the upstream version accepts. */
+export function normaliseFilter(input: FilterArgs, nowMs: number, upstream: UpstreamCapabilities): JobFilter {
   const filter: JobFilter = { states: DEFAULT_STATES };
   if (input.states !== undefined && input.states !== null) {
     if (input.states.length === 0) {
@@ -63,31 +75,62 @@ export function normaliseFilter(input: FilterArgs, nowMs: number): JobFilter {
     }
     filter.states = [...new Set(input.states as readonly JobState[])];
   }
-  if (input.corpusIds !== undefined && input.corpusIds !== null) {
-    if (input.corpusIds.length > MAX_CORPORA)
-      throw badUserInput(`\`corpusIds\` may hold at most ${MAX_CORPORA} ids.`, 'corpusIds');
-    const bad = input.corpusIds.find((id) => !Number.isInteger(id) || id < 1 || id > MAX_CORPUS_ID);
-    if (bad !== undefined)
-      throw badUserInput(`\`corpusIds\` must be positive corpus ids; got ${bad}.`, 'corpusIds');
-    if (input.corpusIds.length > 0) filter.corpusIds = [...new Set(input.corpusIds)].sort((a, b) => a - b);
-  }
+  const keys = corpusKeysOf(input, upstream);
+  if (keys.length > 0) filter.corpusKeys = [...new Set(keys)].sort();
   if (input.createdAfter !== undefined && input.createdAfter !== null) {
     const nowSecs = Math.floor(nowMs / 1000);
     if (input.createdAfter > nowSecs) {
-      throw badUserInput(
-        '`createdAfter` is in the future: use an instant in the past 180 days.',
-        'createdAfter',
-      );
+      throw badUserInput('`createdAfter` is in the future: use an instant in the past.', 'createdAfter');
     }
-    if (input.createdAfter < nowSecs - WINDOW_SECS) {
+    const maxAge = upstream.maxCreatedAfterAgeSecs;
+    if (maxAge !== undefined && input.createdAfter < nowSecs - maxAge) {
+      const days = Math.round(maxAge / 86_400);
       throw badUserInput(
-        '`createdAfter` is more than 180 days ago, beyond what the upstream keeps: use a later instant or omit it (the default is 180 days ago).',
+        `\`createdAfter\` is more than ${days} days ago, beyond what ${upstream.name} keeps: use a later instant or omit it (the default is ${days} days ago).`,
         'createdAfter',
       );
     }
     filter.createdAfter = input.createdAfter;
   }
   return filter;
+}
+
+/** The corpus keys of a filter, from `corpusKeys` or the deprecated `corpusIds` (never both). */
+function corpusKeysOf(input: FilterArgs, upstream: UpstreamCapabilities): string[] {
+  const keys = input.corpusKeys ?? undefined;
+  const ids = input.corpusIds ?? undefined;
+  if (keys !== undefined && ids !== undefined) {
+    throw badUserInput(
+      'Use either `corpusKeys` or `corpusIds`, not both (`corpusIds` is deprecated).',
+      'corpusKeys',
+    );
+  }
+  if (ids !== undefined) {
+    if (ids.length > MAX_CORPORA)
+      throw badUserInput(`\`corpusIds\` may hold at most ${MAX_CORPORA} ids.`, 'corpusIds');
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 1 || id > MAX_CORPUS_ID);
+    if (bad !== undefined)
+      throw badUserInput(`\`corpusIds\` must be positive corpus ids; got ${bad}.`, 'corpusIds');
+    return ids.map(String);
+  }
+  if (keys === undefined) return [];
+  if (keys.length > MAX_CORPORA)
+    throw badUserInput(`\`corpusKeys\` may hold at most ${MAX_CORPORA} keys.`, 'corpusKeys');
+  const malformed = keys.find((key) => !CORPUS_KEY.test(key));
+  if (malformed !== undefined) {
+    throw badUserInput(
+      `Invalid corpus key ${JSON.stringify(malformed.slice(0, 60))}: corpus keys are 1–50 characters of letters, digits, \`_\`, \`=\` and \`-\`.`,
+      'corpusKeys',
+    );
+  }
+  const unusable = keys.find((key) => !upstream.corpusKey.pattern.test(key));
+  if (unusable !== undefined) {
+    throw badUserInput(
+      `Corpus key ${JSON.stringify(unusable)} cannot be used here: ${upstream.corpusKey.unsupported}`,
+      'corpusKeys',
+    );
+  }
+  return [...keys];
 }
 
 export function validateFirst(first: number | null | undefined): number {
@@ -105,16 +148,16 @@ export function listJobsConnection(
   filterArgs: FilterArgs,
 ): Promise<JobConnectionShape> {
   const first = validateFirst(args.first);
-  const filter = normaliseFilter(filterArgs, context.now());
+  const filter = normaliseFilter(filterArgs, context.now(), context.capabilities);
   // A corpus's first page goes through the corpus loader, which batches many corpora into one call.
-  const corpusId = filter.corpusIds?.length === 1 ? filter.corpusIds[0] : undefined;
+  const corpusKey = filter.corpusKeys?.length === 1 ? filter.corpusKeys[0] : undefined;
   if (
     filterArgs.batchByCorpus &&
-    corpusId !== undefined &&
+    corpusKey !== undefined &&
     (args.after === undefined || args.after === null)
   ) {
-    const { corpusIds: _corpora, ...rest } = filter;
-    return context.loaders.corpusJobs.load({ corpusId, filter: rest, first });
+    const { corpusKeys: _corpora, ...rest } = filter;
+    return context.loaders.corpusJobs.load({ corpusKey, filter: rest, first });
   }
   return resolveJobConnection({
     filter,
@@ -140,7 +183,7 @@ builder.queryField('jobs', (t) =>
       after: t.arg.string({ description: AFTER_DESCRIPTION }),
       filter: t.arg({
         type: JobFilterInput,
-        description: 'Which jobs to list (default: QUEUED and STARTED, last 180 days).',
+        description: 'Which jobs to list (default: QUEUED and STARTED).',
       }),
     },
     resolve: (_root, args, context) => listJobsConnection(context, args, args.filter ?? {}),

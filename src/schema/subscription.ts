@@ -1,7 +1,7 @@
 // `Subscription.jobUpdated(jobId)`: the job now, then on every change, completing after a terminal state
 // (SPEC §5). Served over GraphQL-over-SSE by Yoga; the shared polling lives in ../watch/job-watcher.ts.
 import { badUserInput, missingCredentials } from '../errors';
-import type { Job } from '../upstream/wire';
+import type { Job } from '../upstream/model';
 import { builder } from './builder';
 import { JobRef } from './job';
 

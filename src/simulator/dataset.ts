@@ -1,7 +1,7 @@
 // The simulator's data: accounts and a seeded, realistic set of jobs per customer. A job is stored as its
 // timeline (created → started → finished), so its state at any instant follows from the clock: jobs move
 // QUEUED → STARTED → COMPLETED/FAILED/ABORTED as simulated time passes, without any background timer.
-import type { JobState, JobType } from '../upstream/wire';
+import type { JobState, JobType } from '../upstream/model';
 
 export interface Account {
   customerId: string;
@@ -18,10 +18,18 @@ export const DEMO_ACCOUNTS: readonly Account[] = [
 export type FinalState = Extract<JobState, 'COMPLETED' | 'FAILED' | 'ABORTED'>;
 
 export interface SimJob {
+  /** The v1 id; v2 serves `job_` + this id. */
   id: string;
   customerId: string;
   type: Exclude<JobType, 'UNKNOWN'>;
+  /** v1 corpus ids. */
   corpusIds: number[];
+  /** v2 corpus keys of the same corpora (the account's key for each id). */
+  corpusKeys: string[];
+  /** Only v2 can show it (a job type v1 does not know). */
+  v2Only?: boolean;
+  /** v2's explanation of a failed job. */
+  comment?: string;
   userHandle: string;
   /** Epoch seconds. */
   createdAt: number;
@@ -88,15 +96,58 @@ const USERS = [
 export interface DatasetSpec {
   customerId: string;
   corpusIds: number[];
+  /** Each corpus's v2 key (a migrated corpus may have a key that is its old id). */
+  corpusKeys?: Readonly<Record<number, string>>;
   jobs: number;
+  /** Extra jobs of the v2-only types (bulk document operations); none by default. */
+  v2OnlyJobs?: number;
   seed: number;
 }
 
 /** The default per-customer datasets: ≥ 250 jobs over ≥ 5 corpora for the first account. */
 export const DEMO_DATASETS: readonly DatasetSpec[] = [
-  { customerId: '1234567890', corpusIds: [1, 2, 3, 4, 5, 6], jobs: 300, seed: 1 },
-  { customerId: '2222222222', corpusIds: [101, 102, 103], jobs: 80, seed: 2 },
+  {
+    customerId: '1234567890',
+    corpusIds: [1, 2, 3, 4, 5, 6],
+    corpusKeys: {
+      1: 'product_docs',
+      2: 'support-tickets',
+      3: 'product_docs_3',
+      4: 'employee_handbook_10',
+      5: '5',
+      6: 'release_notes=2026',
+    },
+    jobs: 300,
+    v2OnlyJobs: 16,
+    seed: 1,
+  },
+  {
+    customerId: '2222222222',
+    corpusIds: [101, 102, 103],
+    corpusKeys: { 101: 'legal_contracts', 102: '102', 103: 'hr-policies' },
+    jobs: 80,
+    v2OnlyJobs: 4,
+    seed: 2,
+  },
 ];
+
+/** The v2 key of a corpus id in an account (its decimal id when the dataset names none). */
+export function corpusKeyOf(spec: DatasetSpec | undefined, corpusId: number): string {
+  return spec?.corpusKeys?.[corpusId] ?? String(corpusId);
+}
+
+const COMMENTS = [
+  'Rebuilding the vector index failed: the corpus exceeded its storage quota.',
+  'Replacing filter attributes failed: attribute "lang" has conflicting types.',
+  'The job failed: an internal error occurred; it was not retried.',
+];
+
+/** The millisecond part of a job's v2 timestamps (v1 has whole seconds only): stable per job. */
+export function millisOf(job: SimJob): number {
+  let hash = 0;
+  for (const char of job.id) hash = (hash * 31 + char.charCodeAt(0)) % 1000;
+  return hash;
+}
 
 /**
  * Builds a customer's jobs relative to `anchorSecs` (the simulator's start): spread over ~200 days (some
@@ -119,17 +170,43 @@ export function generateJobs(spec: DatasetSpec, anchorSecs: number): SimJob[] {
     const runFor = isLive ? 600 + Math.floor(random() * 3000) : 60 + Math.floor(random() * 7200);
     const roll = random();
     const finalState: FinalState = roll < 0.82 ? 'COMPLETED' : roll < 0.94 ? 'FAILED' : 'ABORTED';
+    const ids = [...new Set(corpusIds)].sort((a, b) => a - b);
+    const id = makeJobId(random);
     jobs.push({
-      id: makeJobId(random),
+      id,
       customerId: spec.customerId,
       type,
-      corpusIds: [...new Set(corpusIds)].sort((a, b) => a - b),
+      corpusIds: ids,
+      corpusKeys: ids.map((id) => corpusKeyOf(spec, id)),
       userHandle: pick(USERS),
       createdAt,
       startAt: createdAt + queueFor,
       endAt: createdAt + queueFor + runFor,
       finalState,
+      // Chosen from the id, not the random stream, so that v1's dataset stays what it was.
+      ...(finalState === 'FAILED' ? { comment: COMMENTS[id.charCodeAt(0) % COMMENTS.length] } : {}),
       retryWindow: random() < 0.1 ? Math.min(120, Math.floor(runFor / 3)) : 0,
+    });
+  }
+  // Jobs of the types only v2 shows, from a random stream of their own (v1's dataset stays as it was).
+  const extra = seededRandom(spec.seed + 1000);
+  for (let i = 0; i < (spec.v2OnlyJobs ?? 0); i++) {
+    const createdAt = anchorSecs - DAY - Math.floor(extra() * 150 * DAY);
+    const corpusId = spec.corpusIds[Math.floor(extra() * spec.corpusIds.length)] as number;
+    jobs.push({
+      id: makeJobId(extra),
+      customerId: spec.customerId,
+      type: i % 2 === 0 ? 'BULK_DELETE_DOCUMENTS' : 'BULK_UPDATE_DOCUMENT_METADATA',
+      corpusIds: [corpusId],
+      corpusKeys: [corpusKeyOf(spec, corpusId)],
+      v2Only: true,
+      userHandle: i % 3 === 0 ? '' : 'ops-bot',
+      createdAt,
+      startAt: createdAt + 30,
+      endAt: createdAt + 630,
+      finalState: i % 5 === 4 ? 'FAILED' : 'COMPLETED',
+      ...(i % 5 === 4 ? { comment: 'Bulk operation failed: 3 documents could not be updated.' } : {}),
+      retryWindow: 0,
     });
   }
   return jobs.sort(compareJobs);

@@ -1,13 +1,17 @@
-// The simulator's page keys: standard padded base64 of a small JSON document that carries the original
-// filters, the page size and the position after the last job served (creation time + id), so a key keeps
-// working while jobs change state, and every other request field is ignored when a key is sent.
-
-import { isPaddedBase64 } from '../upstream/wire';
+// The simulator's page keys: a small JSON document that carries the original filters, the page size and the
+// position after the last job served (creation time + id), so a key keeps working while jobs change state.
+// v1 keys are standard padded base64 (proto bytes; every other request field is ignored beside one);
+// v2 keys are URL-safe base64 without padding, and must come with the same filters they were made for.
+import { isPaddedBase64 } from '../upstream/model';
 
 export interface PageFilter {
   jobId?: string;
+  /** v1 corpus ids. */
   corpusIds?: number[];
+  /** v2 corpus keys. */
+  corpusKeys?: string[];
   states: string[];
+  /** Epoch seconds: jobs created at or after it. */
   since: number;
 }
 
@@ -18,19 +22,24 @@ export interface PageKey {
   after: [createdAt: number, id: string];
 }
 
-export function encodePageKey(key: PageKey): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...key }), 'utf8').toString('base64');
+type KeyVersion = 'v1' | 'v2';
+
+export function encodePageKey(key: PageKey, version: KeyVersion = 'v1'): string {
+  const json = Buffer.from(JSON.stringify({ v: version === 'v1' ? 1 : 2, ...key }), 'utf8');
+  return version === 'v1' ? json.toString('base64') : json.toString('base64url');
 }
 
-/** The decoded key, or null when it is not valid padded base64 of a key this simulator issued. */
-export function decodePageKey(text: string): PageKey | null {
-  if (!isPaddedBase64(text)) return null;
+/** The decoded key, or null when it is not a key this simulator issued for that version. */
+export function decodePageKey(text: string, version: KeyVersion = 'v1'): PageKey | null {
+  if (version === 'v1' ? !isPaddedBase64(text) : !/^[A-Za-z0-9_-]+$/.test(text)) return null;
   try {
-    const value = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as Partial<PageKey> & {
+    const value = JSON.parse(
+      Buffer.from(text, version === 'v1' ? 'base64' : 'base64url').toString('utf8'),
+    ) as Partial<PageKey> & {
       v?: number;
     };
     if (
-      value.v !== 1 ||
+      value.v !== (version === 'v1' ? 1 : 2) ||
       typeof value.customerId !== 'string' ||
       typeof value.pageSize !== 'number' ||
       !Array.isArray(value.after) ||

@@ -1,26 +1,15 @@
-// The ListJobs client: one method, `listJobs`, over an injected fetch-compatible transport. It owns the
-// HTTP details (headers, deadlines, both upstream error paths, retries) and nothing of GraphQL.
+// The upstream client: `listJobs` and `getJob` over an injected fetch-compatible transport, for whichever API
+// version its adapter speaks (v1/, v2/). It owns what every version shares: credentials pass-through,
+// deadlines, retries, the breaker, per-tenant fair share, response size bounds, redaction; the adapter owns
+// the requests, the decoding and the error model. Nothing of GraphQL here.
+
+import type { UpstreamAdapter, UpstreamRequest } from './adapter';
 import { BodyTooLargeError, MAX_UPSTREAM_BODY_BYTES, readTextCapped } from './body';
-import {
-  describeContentType,
-  GRPC_CODE_NAMES,
-  parseRetryAfter,
-  redact,
-  sanitizeCode,
-  UpstreamError,
-} from './errors';
+import { isRecord, WirePayloadError } from './decode';
+import { describeContentType, parseRetryAfter, UpstreamError } from './errors';
 import { createTenantLimiter } from './fair-share';
+import type { Job, ListJobsPage, ListJobsQuery, UpstreamCapabilities } from './model';
 import { backoffDelayMs, isRateLimited, isTransient, sleep } from './retry';
-import {
-  decodeListJobsPage,
-  decodeRpcStatus,
-  decodeStatusFailures,
-  encodeListJobsRequest,
-  isRecord,
-  type ListJobsPage,
-  type ListJobsQuery,
-  WirePayloadError,
-} from './wire';
 
 /** The transport seam: any WHATWG fetch (global fetch, undici, or a test's in-process handler). */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -64,6 +53,8 @@ export interface CallGuard {
 }
 
 export interface UpstreamClientOptions {
+  /** The API version spoken (v1/adapter.ts or v2/adapter.ts). */
+  adapter: UpstreamAdapter;
   baseUrl: string;
   fetch: FetchLike;
   /** Overall deadline per call, retries included. */
@@ -90,13 +81,18 @@ export interface UpstreamClientOptions {
 export const MAX_PAGE_KEY_BYTES = 4096;
 
 export interface UpstreamClient {
+  /** What the configured API version accepts (for validation above the client). */
+  readonly capabilities: UpstreamCapabilities;
   listJobs(query: ListJobsQuery, call: CallOptions): Promise<ListJobsPage>;
+  /** One job by id, whatever its state; null when the upstream has no such job (404 / NOT_FOUND / absent). */
+  getJob(jobId: string, call: CallOptions): Promise<Job | null>;
 }
 
 const TIMEOUT_REASON = Symbol('attempt-timeout');
 
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/v1/list-jobs`;
+  const { adapter } = options;
+  const base = options.baseUrl.replace(/\/+$/, '');
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
@@ -107,7 +103,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       ? undefined
       : createTenantLimiter(options.maxConcurrentPerTenant);
 
-  async function attempt(body: string, call: CallOptions, deadline: number): Promise<ListJobsPage> {
+  async function attempt<T>(
+    request: UpstreamRequest,
+    decode: (body: Record<string, unknown>) => T,
+    call: CallOptions,
+    deadline: number,
+  ): Promise<T> {
     const secrets = [call.credentials.apiKey, call.credentials.authorization];
     const remaining = Math.max(1, Math.min(attemptTimeoutMs, deadline - now()));
     const controller = new AbortController();
@@ -122,10 +123,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       let text: string;
       const send = () =>
         options
-          .fetch(url, {
-            method: 'POST',
-            headers: buildHeaders(call, remaining),
-            body,
+          .fetch(base + request.path, {
+            method: request.method,
+            headers: buildHeaders(call, request, adapter.deadlineHeaders(remaining)),
+            body: request.body,
             signal: controller.signal,
           })
           .then(
@@ -145,53 +146,83 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       } catch (error) {
         throw transportError(error, controller.signal, remaining);
       }
-      return interpret(response, text, secrets, now());
+      return interpret(adapter, response, text, secrets, now(), decode);
     } finally {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 
-  return {
-    async listJobs(query, call) {
-      const body = JSON.stringify(encodeListJobsRequest(query));
-      const deadline = call.deadline ?? now() + options.timeoutMs;
-      for (let retry = 0; ; retry++) {
-        const started = now();
-        try {
-          options.guard?.before();
-          const page = await attempt(body, call, deadline);
-          options.guard?.after(true, call.tenant);
-          options.onAttempt?.({
-            requestId: call.requestId,
-            outcome: 'success',
-            httpStatus: 200,
-            durationMs: now() - started,
-            willRetry: false,
-          });
-          return page;
-        } catch (caught) {
-          const error = caught instanceof UpstreamError ? caught : unexpected(caught);
-          error.attempts = retry + 1;
-          const delay = nextDelay(error, retry, deadline);
-          // The breaker hears how the upstream is doing: down (transient failure), up (it answered, even
-          // with an error), or nothing (the caller cancelled). A refused call never reached it.
-          if (error.kind !== 'circuit-open') {
-            const up = error.kind === 'aborted' ? undefined : !(isTransient(error) && !isRateLimited(error));
-            options.guard?.after(up, call.tenant);
-          }
-          options.onAttempt?.({
-            requestId: call.requestId,
-            outcome: error.kind,
-            httpStatus: error.httpStatus,
-            durationMs: now() - started,
-            willRetry: delay !== undefined,
-          });
-          if (delay === undefined) throw error;
-          await wait(delay, call.signal).catch(() => {
-            throw cancelled();
-          });
+  /** One logical call: attempts with retries, the breaker and metrics around them. */
+  async function perform<T>(
+    request: UpstreamRequest,
+    decode: (body: Record<string, unknown>) => T,
+    call: CallOptions,
+  ): Promise<T> {
+    const deadline = call.deadline ?? now() + options.timeoutMs;
+    for (let retry = 0; ; retry++) {
+      const started = now();
+      try {
+        options.guard?.before();
+        const result = await attempt(request, decode, call, deadline);
+        options.guard?.after(true, call.tenant);
+        options.onAttempt?.({
+          requestId: call.requestId,
+          outcome: 'success',
+          httpStatus: 200,
+          durationMs: now() - started,
+          willRetry: false,
+        });
+        return result;
+      } catch (caught) {
+        const error = caught instanceof UpstreamError ? caught : unexpected(caught);
+        error.attempts = retry + 1;
+        const delay = nextDelay(error, retry, deadline);
+        // The breaker hears how the upstream is doing: down (transient failure), up (it answered, even
+        // with an error), or nothing (the caller cancelled). A refused call never reached it.
+        if (error.kind !== 'circuit-open') {
+          const up = error.kind === 'aborted' ? undefined : !(isTransient(error) && !isRateLimited(error));
+          options.guard?.after(up, call.tenant);
         }
+        options.onAttempt?.({
+          requestId: call.requestId,
+          outcome: error.kind,
+          httpStatus: error.httpStatus,
+          durationMs: now() - started,
+          willRetry: delay !== undefined,
+        });
+        if (delay === undefined) throw error;
+        await wait(delay, call.signal).catch(() => {
+          throw cancelled();
+        });
+      }
+    }
+  }
+
+  return {
+    capabilities: adapter.capabilities,
+    async listJobs(query, call) {
+      const page = await perform(adapter.listRequest(query), adapter.decodePage, call);
+      if (
+        page.pageKey.length > MAX_PAGE_KEY_BYTES / 3 &&
+        Buffer.byteLength(page.pageKey) > MAX_PAGE_KEY_BYTES
+      ) {
+        throw new UpstreamError({
+          kind: 'payload',
+          message: `The upstream's response is malformed: its page key is longer than ${MAX_PAGE_KEY_BYTES} bytes.`,
+          httpStatus: 200,
+        });
+      }
+      return page;
+    },
+    async getJob(jobId, call) {
+      try {
+        return await perform(adapter.getRequest(jobId), (body) => adapter.decodeJob(body, jobId), call);
+      } catch (error) {
+        // "No such job" is an answer, not a failure: null, on either version's way of saying it.
+        if (error instanceof UpstreamError && (error.httpStatus === 404 || error.code === 'NOT_FOUND'))
+          return null;
+        throw error;
       }
     },
   };
@@ -208,17 +239,17 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 }
 
-function buildHeaders(call: CallOptions, timeoutMs: number): Record<string, string> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json',
-    // The upstream reads either name; both carry the remaining deadline (<int><unit>).
-    'grpc-timeout': `${Math.max(1, Math.floor(timeoutMs))}m`,
-    timeout: `${Math.max(1, Math.ceil(timeoutMs / 1000))}S`,
-  };
+function buildHeaders(
+  call: CallOptions,
+  request: UpstreamRequest,
+  deadline: Record<string, string>,
+): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json', ...deadline };
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
   const { apiKey, authorization, customerId } = call.credentials;
   if (apiKey !== undefined) headers['x-api-key'] = apiKey;
   if (authorization !== undefined) headers.authorization = authorization;
+  // v1 requires it; v2 does not use it, and it is harmless there: passed through whenever the caller sent one.
   if (customerId !== undefined) headers['customer-id'] = customerId;
   if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
   return headers;
@@ -255,12 +286,14 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function interpret(
+function interpret<T>(
+  adapter: UpstreamAdapter,
   response: Response,
   text: string,
   secrets: (string | undefined)[],
   nowMs: number,
-): ListJobsPage {
+  decode: (body: Record<string, unknown>) => T,
+): T {
   const httpStatus = response.status;
   const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), nowMs);
   let body: unknown;
@@ -271,22 +304,12 @@ function interpret(
     json = false;
   }
   if (httpStatus < 200 || httpStatus > 299) {
-    const rpc = json ? decodeRpcStatus(body) : null;
-    if (rpc) {
-      const code = GRPC_CODE_NAMES[rpc.code] ?? sanitizeCode(String(rpc.code), secrets);
-      return fail({
-        kind: 'status',
-        message: `The upstream answered HTTP ${httpStatus} ${code}.`,
-        httpStatus,
-        code,
-        detail: redact(rpc.message, secrets),
-        retryAfterSeconds,
-      });
-    }
+    const reported = json ? adapter.httpError(httpStatus, body, secrets) : undefined;
+    if (reported) return fail({ ...reported, httpStatus, retryAfterSeconds });
     const type = describeContentType(response.headers.get('content-type'), secrets);
     return fail({
       kind: 'http',
-      message: `The upstream answered HTTP ${httpStatus} with a non-JSON body (${type}).`,
+      message: `The upstream answered HTTP ${httpStatus} with ${json ? 'an unrecognised' : 'a non-JSON'} body (${type}).`,
       httpStatus,
       detail: `HTTP ${httpStatus} (${type})`,
       retryAfterSeconds,
@@ -295,32 +318,14 @@ function interpret(
   if (!json || !isRecord(body)) {
     return fail({
       kind: 'payload',
-      message: 'The upstream answered with a body that is not JSON.',
+      message: 'The upstream answered with a body that is not a JSON object.',
       httpStatus,
     });
   }
   try {
-    const failures = decodeStatusFailures(body);
-    const first = failures[0];
-    if (first) {
-      const code = sanitizeCode(first.code, secrets);
-      return fail({
-        kind: 'status',
-        message: `The upstream reported ${code}.`,
-        httpStatus,
-        code,
-        detail: redact(first.detail, secrets),
-        retryAfterSeconds,
-      });
-    }
-    const page = decodeListJobsPage(body);
-    if (
-      page.pageKey.length > MAX_PAGE_KEY_BYTES / 3 &&
-      Buffer.byteLength(page.pageKey) > MAX_PAGE_KEY_BYTES
-    ) {
-      throw new WirePayloadError(`its page key is longer than ${MAX_PAGE_KEY_BYTES} bytes`);
-    }
-    return page;
+    const reported = adapter.applicationError(body, secrets);
+    if (reported) return fail({ ...reported, httpStatus, retryAfterSeconds });
+    return decode(body);
   } catch (error) {
     if (error instanceof WirePayloadError) {
       return fail({

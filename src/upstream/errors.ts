@@ -1,9 +1,9 @@
-// The upstream client's error family. Every failure of a ListJobs call is one of these, so the GraphQL
+// The upstream client's error family. Every failure of an upstream call (either API version) is one of these, so the GraphQL
 // layer maps them in one place (src/errors.ts). Messages never contain credentials: they are built from
 // status codes and upstream details only, and details pass through `redact` before they are stored.
 
 export type UpstreamErrorKind =
-  | 'status' // the upstream answered with an error: 200 + non-OK status[], or non-2xx + google.rpc.Status
+  | 'status' // the upstream answered with an error: v1 200 + status[] or rpc Status, v2 status + Error body
   | 'http' // non-2xx whose body is not an rpc Status (an HTML page from a proxy, say)
   | 'payload' // 2xx whose body is not a ListJobs response
   | 'network' // connect error, reset, DNS failure
@@ -40,6 +40,10 @@ export interface UpstreamErrorInit {
   code?: string;
   detail?: string;
   retryAfterSeconds?: number;
+  /** The upstream's id of the failed request (v2 `request_id`). */
+  requestId?: string;
+  /** Per-parameter messages of a 400 (v2 `field_errors`), redacted. */
+  fieldErrors?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -50,6 +54,8 @@ export class UpstreamError extends Error {
   readonly code: string | undefined;
   readonly detail: string | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly requestId: string | undefined;
+  readonly fieldErrors: Record<string, string> | undefined;
   /** How many attempts were made before giving up (set by the retry loop). */
   attempts = 1;
 
@@ -60,6 +66,8 @@ export class UpstreamError extends Error {
     this.code = init.code;
     this.detail = init.detail;
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.requestId = init.requestId;
+    this.fieldErrors = init.fieldErrors;
   }
 }
 

@@ -8,8 +8,8 @@ import { gatewayError, upstreamGraphQLError } from '../errors';
 import type { Logger } from '../logger';
 import type { Credentials, UpstreamClient } from '../upstream/client';
 import { UpstreamError } from '../upstream/errors';
+import { type Job, TERMINAL_STATES } from '../upstream/model';
 import { isTransient } from '../upstream/retry';
-import { JOB_STATES, type Job, TERMINAL_STATES } from '../upstream/wire';
 
 /** Schedules `run` after `ms`; returns a cancel function. Injected by tests to drive polls by hand. */
 export type Scheduler = (run: () => void, ms: number) => () => void;
@@ -138,16 +138,13 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       this.cancelTimer = undefined;
       let job: Job | undefined;
       try {
-        const page = await options.upstream.listJobs(
-          { jobId: this.request.jobId, states: JOB_STATES, pageSize: 1 },
-          {
+        job =
+          (await options.upstream.getJob(this.request.jobId, {
             credentials: this.request.credentials,
             signal: this.abort.signal,
             requestId: this.request.requestId,
             tenant: this.request.credentialPrint,
-          },
-        );
-        job = page.jobs.find((candidate) => candidate.id === this.request.jobId);
+          })) ?? undefined;
       } catch (error) {
         if (this.ended) return;
         this.failures++;

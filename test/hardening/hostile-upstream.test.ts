@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/server';
 import { createUpstreamClient, type FetchLike, MAX_PAGE_KEY_BYTES } from '../../src/upstream/client';
+import { createV1Adapter } from '../../src/upstream/v1/adapter';
 import { reportFigure } from '../support/figures';
 import { HEADERS_A } from '../support/gateway';
 
@@ -91,6 +92,7 @@ describe('hostile clients and upstreams: the upstream side', () => {
         { status: 200, headers: { 'content-type': 'application/json' } },
       );
     const client = createUpstreamClient({
+      adapter: createV1Adapter(),
       baseUrl: 'http://upstream.test',
       fetch,
       timeoutMs: 10_000,
@@ -117,6 +119,7 @@ describe('hostile clients and upstreams: the upstream side', () => {
         { status: 200, headers: { 'content-length': String(200 * 1024 * 1024) } },
       );
     const client2 = createUpstreamClient({
+      adapter: createV1Adapter(),
       baseUrl: 'http://u.test',
       fetch: declared,
       timeoutMs: 1000,

@@ -3,7 +3,7 @@
 import { createGateway, type GatewayOptions } from '../../src/server';
 import { snapshotAt } from '../../src/simulator/dataset';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
-import { JOB_STATES } from '../../src/upstream/wire';
+import { JOB_STATES } from '../../src/upstream/model';
 import { CUSTOMER_A } from './accounts';
 import { type ManualClock, manualClock } from './clock';
 

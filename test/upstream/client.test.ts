@@ -6,6 +6,7 @@ import { listenSimulator } from '../../src/simulator/server';
 import { createUpstreamClient, type FetchLike } from '../../src/upstream/client';
 import { UpstreamError } from '../../src/upstream/errors';
 import { createUndiciTransport } from '../../src/upstream/transport';
+import { createV1Adapter } from '../../src/upstream/v1/adapter';
 import { BEARER_A, KEY_A } from '../support/accounts';
 import { FIXED_START, manualClock } from '../support/clock';
 import { ALL_STATES } from '../support/states';
@@ -14,6 +15,7 @@ function setup(options: { retries?: number; timeoutMs?: number; fetch?: FetchLik
   const clock = manualClock();
   const sim = createSimulator({ now: clock.now });
   const client = createUpstreamClient({
+    adapter: createV1Adapter(),
     baseUrl: 'http://upstream.test/',
     fetch: options.fetch ?? sim.fetch,
     timeoutMs: options.timeoutMs ?? 2000,
@@ -51,7 +53,7 @@ describe('upstream client', () => {
   it('sends exactly the credentials, deadline headers and an explicit body', async () => {
     const { sim, client } = setup();
     await client.listJobs(
-      { states: ['QUEUED'], pageSize: 3, corpusIds: [1, 2], createdAfter: FIXED_START / 1000 - 86_400 },
+      { states: ['QUEUED'], pageSize: 3, corpusKeys: ['1', '2'], createdAfter: FIXED_START / 1000 - 86_400 },
       { credentials: BEARER_A, requestId: 'req-1' },
     );
     const call = sim.recorded[0]!;
@@ -215,6 +217,7 @@ describe('upstream client', () => {
     const transport = createUndiciTransport({ connections: 4 });
     try {
       const client = createUpstreamClient({
+        adapter: createV1Adapter(),
         baseUrl: running.url,
         fetch: transport.fetch,
         timeoutMs: 2000,

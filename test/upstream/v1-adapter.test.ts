@@ -1,11 +1,11 @@
-// Tolerant decoding of ListJobs payloads: every shape the upstream README calls possible.
+// Tolerant decoding of v1 ListJobs payloads: every shape the upstream README calls possible.
 import { describe, expect, it } from 'vitest';
 import {
   decodeEpochSeconds,
   decodeListJobsPage,
   decodeStatusFailures,
   encodeListJobsRequest,
-} from '../../src/upstream/wire';
+} from '../../src/upstream/v1/adapter';
 
 describe('wire decoding', () => {
   it('decodes int64 strings and numbers, and maps "0", 0, absent, null and garbage to null', () => {
@@ -50,7 +50,8 @@ describe('wire decoding', () => {
       ['7', 'UNKNOWN', 'UNKNOWN'],
     ]);
     expect(page.jobs[2]).toMatchObject({
-      corpusIds: [7, 8],
+      corpusKeys: ['7', '8'],
+      comment: null,
       userHandle: null,
       unknownEnums: ['JOB__SOMETHING_NEW', 'JOB_STATE__PAUSED'],
     });
