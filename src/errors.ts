@@ -1,5 +1,6 @@
 // The one translator from failures to client-visible GraphQL errors (SPEC §6). Upstream errors become a
-// typed `extensions.code` plus `extensions.upstream = {httpStatus, code, detail}`; input problems become
+// typed `extensions.code` plus `extensions.upstream = {httpStatus, code, detail}` (and, from v2,
+// `requestId` and `fieldErrors`); input problems become
 // BAD_USER_INPUT with a message saying what to change. Anything else stays masked by Yoga.
 import { GraphQLError } from 'graphql';
 import { UpstreamError } from './upstream/errors';
@@ -27,7 +28,7 @@ export function badUserInput(message: string, field?: string): GraphQLError {
 }
 
 export const MISSING_CREDENTIALS_MESSAGE =
-  'Missing Vectara credentials: send an x-api-key header (personal API key) or an Authorization: Bearer <token> header, plus customer-id.';
+  'Missing Vectara credentials: send an x-api-key header (API key) or an Authorization: Bearer <token> header (plus customer-id when the upstream is Vectara API v1).';
 
 export function missingCredentials(): GraphQLError {
   return gatewayError('UNAUTHENTICATED', MISSING_CREDENTIALS_MESSAGE);
@@ -60,8 +61,10 @@ const STATUS_CODES: Readonly<Record<string, ErrorCode>> = {
 };
 
 const HTTP_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'BAD_USER_INPUT',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
   429: 'RATE_LIMITED',
   502: 'UPSTREAM_UNAVAILABLE',
   503: 'UPSTREAM_UNAVAILABLE',
@@ -103,9 +106,11 @@ export function classifyUpstreamError(error: UpstreamError): ErrorCode {
 export function upstreamGraphQLError(error: UpstreamError): GraphQLError {
   const code = classifyUpstreamError(error);
   const detail = error.detail ?? error.message;
-  const extensions: Record<string, unknown> = {
-    upstream: { httpStatus: error.httpStatus ?? null, code: error.code ?? null, detail },
-  };
+  const upstream: Record<string, unknown> = { httpStatus: error.httpStatus ?? null, code: error.code ?? null, detail };
+  // v2 says which of its requests failed, and on a 400 which parameter was wrong.
+  if (error.requestId !== undefined) upstream.requestId = error.requestId;
+  if (error.fieldErrors !== undefined) upstream.fieldErrors = error.fieldErrors;
+  const extensions: Record<string, unknown> = { upstream };
   let message = `${LEADS[code]}${error.code ? ` (${error.code})` : ''}: ${detail}`;
   if (code === 'RATE_LIMITED' && error.retryAfterSeconds !== undefined) {
     extensions.retryAfterSeconds = error.retryAfterSeconds;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSimulator } from '../../src/simulator/handler';
 import type { FetchLike } from '../../src/upstream/client';
 import { CUSTOMER_A } from '../support/accounts';
-import { expectedJobs, type Harness, HEADERS_B, startHarness } from '../support/gateway';
+import { expectedJobs, type Harness, HEADERS_B, startHarness, VERSIONS } from '../support/gateway';
 
 const PAGE = `query Page($first: Int, $after: String, $filter: JobFilter) {
   jobs(first: $first, after: $after, filter: $filter) {
@@ -48,12 +48,12 @@ async function walk(first: number, filter: Record<string, unknown>) {
 
 const FINISHED = { states: ['COMPLETED', 'FAILED', 'ABORTED'] };
 
-describe('pagination (SPEC §4)', () => {
+describe.each(VERSIONS)('pagination (SPEC §4) on %s', (version) => {
   it.each([1, 7, 20, 100])(
     '1. walk with first=%i returns every job once, in order, one upstream call per page',
     async (first) => {
-      harness = startHarness();
-      const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map((job) => job.id);
+      harness = startHarness({ apiVersion: version });
+      const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map(harness.jobId);
       expect(expected.length).toBeGreaterThan(200);
       const { ids, pages } = await walk(first, FINISHED);
       expect(ids).toEqual(expected);
@@ -63,8 +63,8 @@ describe('pagination (SPEC §4)', () => {
   );
 
   it('2. resumes after any edge with the jobs right after it', async () => {
-    harness = startHarness();
-    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map((job) => job.id);
+    harness = startHarness({ apiVersion: version });
+    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map(harness.jobId);
     const first = await page(10, null, FINISHED);
     const second = await page(10, first.pageInfo.endCursor, FINISHED);
     const edges = [...first.edges, ...second.edges];
@@ -79,9 +79,9 @@ describe('pagination (SPEC §4)', () => {
   });
 
   it('3. fills short upstream pages by following keys, within the documented bound', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     harness.sim.configure({ quirks: ['short-pages'] });
-    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map((job) => job.id);
+    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map(harness.jobId);
     const first = await page(20, null, FINISHED);
     expect(first.edges.map((edge) => edge.node.jobId)).toEqual(expected.slice(0, 20));
     expect(harness.sim.calls).toBe(2);
@@ -91,21 +91,22 @@ describe('pagination (SPEC §4)', () => {
 
   it('3b. pages exactly over an upstream that returns more jobs than asked for', async () => {
     const sim = createSimulator();
-    // This upstream ignores numResults and always serves pages of 45.
+    // This upstream ignores the page size asked for and always serves pages of 45.
     const generous: FetchLike = (input, init) => {
+      if (version === 'v2') return sim.fetch(String(input).replace(/limit=\d+/, 'limit=45'), init);
       const body = JSON.parse(String(init?.body ?? '{}')) as Record<string, unknown>;
       if (body.numResults !== undefined) body.numResults = 45;
       return sim.fetch(input, { ...init, body: JSON.stringify(body) });
     };
-    harness = startHarness({ fetch: generous });
-    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map((job) => job.id);
+    harness = startHarness({ apiVersion: version, fetch: generous });
+    const expected = expectedJobs(harness, CUSTOMER_A, FINISHED).map(harness.jobId);
     const { ids, pages } = await walk(20, FINISHED);
     expect(ids).toEqual(expected);
     expect(pages).toBe(Math.ceil(expected.length / 20));
   });
 
   it('4. ends on an empty key, and a trailing empty page ends the walk with empty edges and no error', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const expected = expectedJobs(harness, CUSTOMER_A, { states: ['QUEUED', 'STARTED'] });
     expect(expected.length).toBeGreaterThan(3);
     const all = await page(100, null, {});
@@ -133,7 +134,7 @@ describe('pagination (SPEC §4)', () => {
   });
 
   it('5. binds a cursor to its filter and credentials; garbage never reaches the upstream', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const first = await page(5, null, FINISHED);
     const cursor = first.pageInfo.endCursor!;
     const calls = harness.sim.calls;
@@ -149,7 +150,7 @@ describe('pagination (SPEC §4)', () => {
       cursor.replace(/\.(\d+)\./, '.0$1.'),
       // A skip edited to another valid number (the position is checked, not only the page).
       cursor.replace(/\.(\d+)\./, (_all, skip: string) => `.${Number(skip) + 1}.`),
-      cursor.replace('.b5.', '.b100.'),
+      cursor.replace(/\.([bk])5\./, '.$1100.'),
       cursor.replace(/\.[A-Za-z0-9_-]{22}\./, '.AAAAAAAAAAAAAAAAAAAAAA.'),
       'v1.x.s1.0.AAAAAAAAAAAAAAAA.',
       '',
@@ -170,10 +171,10 @@ describe('pagination (SPEC §4)', () => {
 
   it('5b. with a shared CURSOR_SECRET, a cursor works on another replica; with another secret it does not', async () => {
     const secret = Buffer.from('x'.repeat(32));
-    harness = startHarness({ cursorSecret: secret });
+    harness = startHarness({ apiVersion: version, cursorSecret: secret });
     const cursor = (await page(5, null, FINISHED)).pageInfo.endCursor;
-    const replica = startHarness({ cursorSecret: secret });
-    const stranger = startHarness();
+    const replica = startHarness({ apiVersion: version, cursorSecret: secret });
+    const stranger = startHarness({ apiVersion: version });
     try {
       const onReplica = await replica.query(PAGE, { first: 5, after: cursor, filter: FINISHED });
       expect(onReplica.errors).toBeUndefined();
@@ -188,7 +189,7 @@ describe('pagination (SPEC §4)', () => {
   });
 
   it('6. cursors are opaque, URL-safe and bounded', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const { edges } = await page(100, null, FINISHED);
     for (const edge of edges) {
       expect(edge.cursor).toMatch(/^[A-Za-z0-9._-]+$/);
@@ -199,7 +200,7 @@ describe('pagination (SPEC §4)', () => {
   });
 
   it('is forward only: hasPreviousPage is false and last/before do not exist', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const result = await harness.query('{ jobs(last: 5) { edges { cursor } } }');
     expect(result.errors?.[0]?.message).toContain('Unknown argument "last"');
     expect(result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -207,14 +208,16 @@ describe('pagination (SPEC §4)', () => {
   });
 
   it('walks Corpus.jobs the same way through _entities', async () => {
-    harness = startHarness();
-    const expected = expectedJobs(harness, CUSTOMER_A, { ...FINISHED, corpusIds: [3] }).map((job) => job.id);
+    harness = startHarness({ apiVersion: version });
+    const expected = expectedJobs(harness, CUSTOMER_A, { ...FINISHED, corpusIds: [3] }).map(harness.jobId);
+    // Corpus 3 of the demo account: its v1 id, or its v2 key.
+    const reference = version === 'v1' ? 'id: 3' : 'key: "product_docs_3"';
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {
       const result: any = await harness.query(
-        `query($after: String) { _entities(representations: [{ __typename: "Corpus", id: 3 }]) {
-          ... on Corpus { id jobs(first: 25, after: $after, states: [COMPLETED, FAILED, ABORTED]) {
+        `query($after: String) { _entities(representations: [{ __typename: "Corpus", ${reference} }]) {
+          ... on Corpus { key id jobs(first: 25, after: $after, states: [COMPLETED, FAILED, ABORTED]) {
             edges { node { jobId corpusIds } } pageInfo { hasNextPage endCursor } } } } }`,
         { after },
       );
