@@ -5,6 +5,7 @@ import { buildSchema, type GraphQLNamedType, isInputObjectType, isObjectType } f
 import { describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index';
 import { printSchemaSdl, SCHEMA_FILE } from '../src/schema/sdl';
+import { createGateway } from '../src/server';
 
 describe('schema', () => {
   it('matches the committed schema/schema.graphql (run `npm run codegen` after a schema change)', () => {
@@ -25,13 +26,16 @@ describe('schema', () => {
           ['Job', 'type', 'JobType!'],
           ['Job', 'state', 'JobState!'],
           ['Job', 'isTerminal', 'Boolean!'],
+          ['Job', 'corpusKeys', '[String!]!'],
           ['Job', 'corpusIds', '[Int!]!'],
           ['Job', 'corpora', '[Corpus!]!'],
           ['Job', 'createdAt', 'DateTime'],
           ['Job', 'startedAt', 'DateTime'],
           ['Job', 'completedAt', 'DateTime'],
           ['Job', 'userHandle', 'String'],
-          ['Corpus', 'id', 'Int!'],
+          ['Job', 'comment', 'String'],
+          ['Corpus', 'key', 'String!'],
+          ['Corpus', 'id', 'Int'],
           ['Corpus', 'jobs', 'JobConnection!'],
           ['JobConnection', 'edges', '[JobEdge!]!'],
           ['JobConnection', 'pageInfo', 'PageInfo!'],
@@ -46,6 +50,7 @@ describe('schema', () => {
           ['Query', 'node', 'Node'],
           ['Query', 'nodes', '[Node]!'],
           ['Subscription', 'jobUpdated', 'Job!'],
+          ['JobFilter', 'corpusKeys', '[String!]'],
           ['JobFilter', 'corpusIds', '[Int!]'],
           ['JobFilter', 'states', '[JobState!]'],
           ['JobFilter', 'createdAfter', 'DateTime'],
@@ -53,11 +58,14 @@ describe('schema', () => {
       ),
     ).toMatchInlineSnapshot(`
       {
-        "Corpus.id": "Int!",
+        "Corpus.id": "Int",
         "Corpus.jobs": "JobConnection!",
+        "Corpus.key": "String!",
+        "Job.comment": "String",
         "Job.completedAt": "DateTime",
         "Job.corpora": "[Corpus!]!",
         "Job.corpusIds": "[Int!]!",
+        "Job.corpusKeys": "[String!]!",
         "Job.createdAt": "DateTime",
         "Job.id": "ID!",
         "Job.isTerminal": "Boolean!",
@@ -71,6 +79,7 @@ describe('schema', () => {
         "JobEdge.cursor": "String!",
         "JobEdge.node": "Job!",
         "JobFilter.corpusIds": "[Int!]",
+        "JobFilter.corpusKeys": "[String!]",
         "JobFilter.createdAfter": "DateTime",
         "JobFilter.states": "[JobState!]",
         "PageInfo.endCursor": "String",
@@ -91,8 +100,30 @@ describe('schema', () => {
     expect(sdl).toContain('first: Int = 20');
     expect(sdl).toContain('states: [JobState!] = [QUEUED, STARTED]');
     expect(sdl).toMatch(/type Job implements Node\s+@key\(fields: "jobId"\)/);
-    expect(sdl).toMatch(/type Corpus\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type Corpus\s+@key\(fields: "key"\)\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/enum JobType[^}]*BULK_DELETE_DOCUMENTS[^}]*BULK_UPDATE_DOCUMENT_METADATA/);
     expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/');
+  });
+
+  it('is the same whichever upstream API version is configured (what a router composes never changes)', async () => {
+    const printed = await Promise.all(
+      (['v1', 'v2'] as const).map(async (apiVersion) => {
+        const gateway = createGateway({
+          apiVersion,
+          upstreamUrl: 'http://upstream.test',
+          fetch: () => Promise.reject(new Error('no call')),
+        });
+        const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ _service { sdl } }' }),
+        });
+        await gateway.close();
+        return ((await response.json()) as { data: { _service: { sdl: string } } }).data._service.sdl;
+      }),
+    );
+    expect(printed[0]).toBe(printed[1]);
+    expect(printed[0]).toContain('corpusKeys');
   });
 
   it('describes every type, field and argument of the public schema', () => {

@@ -6,9 +6,14 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Which jobs to list; all given conditions must hold. */
 export type JobFilter = {
-  /** Only jobs of these corpora (positive ids, at most 100). */
+  /**
+   * Only jobs of these corpora, by numeric id (positive, at most 100). Not together with `corpusKeys`.
+   * @deprecated Use `corpusKeys`. Numeric ids are Vectara API v1 identifiers; on v2 they are sent as the corpus keys "12", "34", … (which match only corpora whose key is that number).
+   */
   corpusIds?: Array<number> | null | undefined;
-  /** Only jobs created at or after this instant; at most 180 days ago and not in the future. */
+  /** Only jobs of these corpora, by corpus key (1–50 characters of letters, digits, `_`, `=`, `-`; at most 100). Not together with `corpusIds`. On Vectara API v1 only keys that are decimal corpus ids can be used. */
+  corpusKeys?: Array<string> | null | undefined;
+  /** Only jobs created at or after this instant; not in the future. On Vectara API v1, at most 180 days ago (the upstream keeps no more); v2 has no such bound. */
   createdAfter?: string | null | undefined;
   /** Only jobs in these states; the default is the active ones (QUEUED, STARTED). Must not be empty. */
   states?: Array<JobState> | null | undefined;
@@ -33,6 +38,10 @@ export type JobState =
 
 /** What a job does. */
 export type JobType =
+  /** Deletes many documents of a corpus (Vectara API v2 only). */
+  | 'BULK_DELETE_DOCUMENTS'
+  /** Updates the metadata of many documents of a corpus (Vectara API v2 only). */
+  | 'BULK_UPDATE_DOCUMENT_METADATA'
   /** Rebuilds a corpus's vector index. */
   | 'CORPUS_REBUILD_VECTOR_INDEX'
   /** Replaces a corpus's filterable metadata attributes. */

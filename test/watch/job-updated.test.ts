@@ -2,7 +2,8 @@
 // real server's yoga.fetch; polls are driven by a manual scheduler and jobs move on the simulator's clock.
 import { createClient } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, HEADERS_A, startHarness } from '../support/gateway';
+import type { ApiVersion } from '../../src/upstream/versions';
+import { type Harness, HEADERS_A, startHarness, VERSIONS } from '../support/gateway';
 import { type ManualScheduler, manualScheduler, until } from '../support/scheduler';
 import { inProcessSSEClient } from '../support/sse';
 
@@ -18,9 +19,9 @@ afterEach(async () => {
   await harness?.close();
 });
 
-function setup() {
+function setup(apiVersion: ApiVersion) {
   scheduler = manualScheduler();
-  harness = startHarness({ scheduler: scheduler.schedule, pollIntervalMs: 1000 });
+  harness = startHarness({ apiVersion, scheduler: scheduler.schedule, pollIntervalMs: 1000 });
 }
 
 /** Lets one poll interval pass once every loop has scheduled its next poll. */
@@ -35,15 +36,15 @@ function subscribe(jobId: string, headers: Record<string, string> = HEADERS_A) {
   return client.iterate({ query: WATCH, variables: { jobId } });
 }
 
-describe('jobUpdated', () => {
+describe.each(VERSIONS)('jobUpdated on %s', (version) => {
   it('emits QUEUED → STARTED → COMPLETED, then completes; one poll per interval', async () => {
-    setup();
+    setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
-    const events = subscribe(job.id);
+    const events = subscribe(harness.jobId(job));
     const first = await events.next();
     expect(first.value).toEqual({
       data: {
-        jobUpdated: { jobId: job.id, state: 'QUEUED', isTerminal: false, startedAt: null, completedAt: null },
+        jobUpdated: { jobId: harness.jobId(job), state: 'QUEUED', isTerminal: false, startedAt: null, completedAt: null },
       },
     });
     expect(harness.sim.calls).toBe(1);
@@ -69,9 +70,9 @@ describe('jobUpdated', () => {
   });
 
   it('shares one poll loop between subscribers with the same credentials', async () => {
-    setup();
+    setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
-    const streams = [subscribe(job.id), subscribe(job.id), subscribe(job.id)];
+    const streams = [subscribe(harness.jobId(job)), subscribe(harness.jobId(job)), subscribe(harness.jobId(job))];
     for (const stream of streams) expect((await stream.next()).value?.data?.jobUpdated.state).toBe('QUEUED');
     expect(harness.gateway.watcher.activeLoops).toBe(1);
     expect(harness.sim.calls).toBe(1);
@@ -86,10 +87,10 @@ describe('jobUpdated', () => {
   });
 
   it('never merges polls of different credentials', async () => {
-    setup();
+    setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
-    const withKey = subscribe(job.id);
-    const withToken = subscribe(job.id, { authorization: 'Bearer demo-token', 'customer-id': '1234567890' });
+    const withKey = subscribe(harness.jobId(job));
+    const withToken = subscribe(harness.jobId(job), { authorization: 'Bearer demo-token', 'customer-id': '1234567890' });
     await withKey.next();
     await withToken.next();
     expect(harness.gateway.watcher.activeLoops).toBe(2);
@@ -107,10 +108,10 @@ describe('jobUpdated', () => {
   });
 
   it('stops polling when the last subscriber leaves', async () => {
-    setup();
+    setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
-    const a = subscribe(job.id);
-    const b = subscribe(job.id);
+    const a = subscribe(harness.jobId(job));
+    const b = subscribe(harness.jobId(job));
     await a.next();
     await b.next();
     await a.return?.();
@@ -125,7 +126,7 @@ describe('jobUpdated', () => {
   });
 
   it('sends NOT_FOUND for an unknown job, then completes', async () => {
-    setup();
+    setup(version);
     const events = subscribe('no-such-job');
     const first = await events.next();
     expect(first.value?.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
@@ -134,7 +135,7 @@ describe('jobUpdated', () => {
   });
 
   it('answers UNAUTHENTICATED without credentials and makes no upstream call', async () => {
-    setup();
+    setup(version);
     const events = subscribe('any', {});
     const first = await events.next();
     expect(first.value?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -142,9 +143,9 @@ describe('jobUpdated', () => {
   });
 
   it('backs off on transient upstream errors and surfaces them only when it gives up', async () => {
-    setup();
+    setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
-    const events = subscribe(job.id);
+    const events = subscribe(harness.jobId(job));
     await events.next();
     harness.sim.failNext('unavailable', 20);
     for (let failures = 1; failures <= 5; failures++) {
@@ -160,9 +161,9 @@ describe('jobUpdated', () => {
   });
 
   it('ends open streams on shutdown', async () => {
-    setup();
+    setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
-    const events = subscribe(job.id);
+    const events = subscribe(harness.jobId(job));
     await events.next();
     harness.gateway.watcher.close();
     expect((await events.next()).done).toBe(true);
@@ -170,10 +171,10 @@ describe('jobUpdated', () => {
   });
 });
 
-describe('jobUpdated over loopback HTTP', () => {
+describe.each(VERSIONS)('jobUpdated over loopback HTTP on %s', (version) => {
   it('works with graphql-sse in both modes and stops polling when the client disconnects', async () => {
     const { createServer } = await import('node:http');
-    setup();
+    setup(version);
     const server = createServer(harness.gateway.yoga);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as import('node:net').AddressInfo;
@@ -187,9 +188,9 @@ describe('jobUpdated over loopback HTTP', () => {
           retryAttempts: 0,
         });
         clients.push(client);
-        const events = client.iterate({ query: WATCH, variables: { jobId: job.id } });
+        const events = client.iterate({ query: WATCH, variables: { jobId: harness.jobId(job) } });
         const first = await events.next();
-        expect(first.value?.data?.jobUpdated).toMatchObject({ jobId: job.id });
+        expect(first.value?.data?.jobUpdated).toMatchObject({ jobId: harness.jobId(job) });
         await events.return?.();
         client.dispose();
         await until(() => harness.gateway.watcher.activeLoops === 0);
