@@ -1,19 +1,18 @@
 // DataLoader batching and federation entities (SPEC §8), with upstream call counts.
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_DATASETS } from '../../src/simulator/dataset';
 import { CUSTOMER_A } from '../support/accounts';
-import { expectedJobs, type Harness, startHarness } from '../support/gateway';
+import { expectedJobs, type Harness, startHarness, VERSIONS } from '../support/gateway';
 
 let harness: Harness;
 afterEach(() => harness?.close());
 
 const FINISHED = ['COMPLETED', 'FAILED', 'ABORTED'];
 
-describe('loaders', () => {
+describe.each(VERSIONS)('loaders on %s', (version) => {
   it('listing 20 jobs and selecting 3 of them by jobId makes exactly 1 upstream call', async () => {
-    harness = startHarness();
-    const ids = expectedJobs(harness, CUSTOMER_A, { states: FINISHED })
-      .slice(0, 20)
-      .map((job) => job.id);
+    harness = startHarness({ apiVersion: version });
+    const ids = expectedJobs(harness, CUSTOMER_A, { states: FINISHED }).slice(0, 20).map(harness.jobId);
     const result = await harness.query(
       `query($a: String!, $b: String!, $c: String!) {
         x: job(jobId: $a) { jobId state }
@@ -34,7 +33,7 @@ describe('loaders', () => {
   });
 
   it('shares one upstream call between identical selections and deduplicates ids', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const [one, two] = expectedJobs(harness, CUSTOMER_A, { states: ['FAILED'] });
     const result = await harness.query(
       `query($one: String!, $two: String!) {
@@ -51,25 +50,25 @@ describe('loaders', () => {
   });
 
   it('resolves Job entities through the same loader, primed by listings', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const jobs = expectedJobs(harness, CUSTOMER_A, { states: FINISHED }).slice(0, 3);
     const result = await harness.query(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Job { jobId state corpusIds } } }`,
       {
         reps: [
-          ...jobs.map((job) => ({ __typename: 'Job', jobId: job.id })),
+          ...jobs.map((job) => ({ __typename: 'Job', jobId: harness.jobId(job) })),
           { __typename: 'Job', jobId: 'ghost' },
         ],
       },
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data._entities.slice(0, 3).map((job: any) => job.jobId)).toEqual(jobs.map((job) => job.id));
+    expect(result.data._entities.slice(0, 3).map((job: any) => job.jobId)).toEqual(jobs.map(harness.jobId));
     expect(result.data._entities[3]).toBeNull();
     expect(harness.sim.calls).toBe(4);
   });
 
   it('keeps loaders per request and per credentials', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const query = '{ jobs(first: 3) { edges { node { jobId } } } }';
     await harness.query(query);
     await harness.query(query);
@@ -84,11 +83,16 @@ describe('loaders', () => {
   });
 });
 
-describe('Corpus.jobs batching across corpora', () => {
+describe.each(VERSIONS)('Corpus.jobs batching across corpora on %s', (version) => {
   const ENTITIES = `query($reps: [_Any!]!, $states: [JobState!]) {
-    _entities(representations: $reps) { ... on Corpus { id jobs(first: 3, states: $states) {
-      edges { cursor node { jobId corpusIds state } } pageInfo { hasNextPage endCursor } } } } }`;
-  const reps = [1, 2, 3, 4, 5].map((id) => ({ __typename: 'Corpus', id }));
+    _entities(representations: $reps) { ... on Corpus { key id jobs(first: 3, states: $states) {
+      edges { cursor node { jobId corpusKeys state } } pageInfo { hasNextPage endCursor } } } } }`;
+  const ids = [1, 2, 3, 4, 5];
+  // The demo account's corpora as a router refers to them: by v1 id, or by v2 key.
+  const keys = DEMO_DATASETS[0]!.corpusKeys!;
+  const reference = (id: number) =>
+    version === 'v1' ? { __typename: 'Corpus', id } : { __typename: 'Corpus', key: keys[id] };
+  const reps = ids.map(reference);
 
   async function perCorpus(states: string[]) {
     const results = [];
@@ -100,12 +104,18 @@ describe('Corpus.jobs batching across corpora', () => {
   }
 
   it('makes exactly 1 upstream call for 5 corpora when the combined page is complete', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const states = ['QUEUED', 'STARTED'];
     const batched = await harness.query(ENTITIES, { reps, states });
     expect(batched.errors).toBeUndefined();
     expect(harness.sim.calls).toBe(1);
-    expect(harness.sim.recorded[0]!.body).toMatchObject({ corpusId: [1, 2, 3, 4, 5], numResults: 100 });
+    if (version === 'v1') {
+      expect(harness.sim.recorded[0]!.body).toMatchObject({ corpusId: [1, 2, 3, 4, 5], numResults: 100 });
+    } else {
+      const params = new URL(harness.sim.recorded[0]!.url, 'http://x').searchParams;
+      expect(params.getAll('corpus_key').sort()).toEqual(ids.map((id) => keys[id]).sort());
+      expect(params.get('limit')).toBe('100');
+    }
     const single = await perCorpus(states);
     expect(harness.sim.calls).toBe(6);
     // Same jobs, pageInfo and cursors; only a last edge with more jobs after it carries a cursor of another
@@ -115,7 +125,7 @@ describe('Corpus.jobs batching across corpora', () => {
         const { edges, pageInfo } = corpus.jobs;
         const open = pageInfo.hasNextPage;
         return {
-          id: corpus.id,
+          key: corpus.key,
           edges: edges.map((edge: any, index: number) =>
             open && index === edges.length - 1 ? edge.node : edge,
           ),
@@ -132,40 +142,40 @@ describe('Corpus.jobs batching across corpora', () => {
   });
 
   it('falls back to one call per corpus when the combined page is not complete, with the same jobs', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     const batched = await harness.query(ENTITIES, { reps, states: FINISHED });
     expect(batched.errors).toBeUndefined();
     expect(harness.sim.calls).toBe(6);
     const single = await perCorpus(FINISHED);
     const strip = (corpora: any[]) =>
       corpora.map((corpus) => ({
-        id: corpus.id,
+        key: corpus.key,
         nodes: corpus.jobs.edges.map((edge: any) => edge.node),
         hasNextPage: corpus.jobs.pageInfo.hasNextPage,
       }));
     expect(strip(batched.data._entities)).toEqual(strip(single));
-    for (const corpus of batched.data._entities) {
-      const expected = expectedJobs(harness, CUSTOMER_A, { states: FINISHED, corpusIds: [corpus.id] }).slice(
-        0,
-        3,
-      );
-      expect(corpus.jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(expected.map((job) => job.id));
+    for (const [index, corpus] of batched.data._entities.entries()) {
+      const expected = expectedJobs(harness, CUSTOMER_A, {
+        states: FINISHED,
+        corpusIds: [ids[index]!],
+      }).slice(0, 3);
+      expect(corpus.jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(expected.map(harness.jobId));
     }
   });
 
   it('continues from a batched page cursor to the right jobs', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: version });
     for (let i = 0; i < 5; i++) harness.sim.addJob({ corpusIds: [4], queuedForSecs: 100 });
     const states = ['QUEUED', 'STARTED'];
     const batched = await harness.query(ENTITIES, { reps, states });
     const corpus4 = batched.data._entities[3];
-    const expected = expectedJobs(harness, CUSTOMER_A, { states, corpusIds: [4] }).map((job) => job.id);
+    const expected = expectedJobs(harness, CUSTOMER_A, { states, corpusIds: [4] }).map(harness.jobId);
     expect(expected.length).toBeGreaterThan(3);
     expect(corpus4.jobs.pageInfo.hasNextPage).toBe(true);
     const next = await harness.query(
-      `query($after: String) { _entities(representations: [{ __typename: "Corpus", id: 4 }]) { ... on Corpus {
+      `query($reps: [_Any!]!, $after: String) { _entities(representations: $reps) { ... on Corpus {
         jobs(first: 10, after: $after) { edges { node { jobId } } pageInfo { hasNextPage } } } } }`,
-      { after: corpus4.jobs.pageInfo.endCursor },
+      { reps: [reference(4)], after: corpus4.jobs.pageInfo.endCursor },
     );
     expect(next.errors).toBeUndefined();
     expect(next.data._entities[0].jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(

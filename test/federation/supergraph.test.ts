@@ -1,7 +1,7 @@
-// Composes this service's `_service.sdl` with a test-only subgraph that owns Corpus { id name } using
-// @apollo/composition, serves the supergraph with @apollo/gateway inside Apollo Server (real libraries, no
-// mocks of them), forwards the caller's credential headers to this subgraph, and checks a corpora → jobs →
-// corpora { name } query against the simulator's data.
+// Composes this service's `_service.sdl` with a test-only subgraph that owns Corpus — keyed by `id` (a v1
+// world) or by `key` (a v2 world) — using @apollo/composition, serves the supergraph with @apollo/gateway
+// inside Apollo Server (real libraries, no mocks of them), forwards the caller's credential headers to this
+// subgraph, and checks a corpora → jobs → corpora { name } query against the simulator's data.
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -9,23 +9,31 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_DATASETS } from '../../src/simulator/dataset';
+import type { ApiVersion } from '../../src/upstream/versions';
 import { CUSTOMER_A } from '../support/accounts';
 import { expectedJobs, type Harness, HEADERS_A, startHarness } from '../support/gateway';
 
-const CORPORA = [1, 2, 3, 4, 5, 6].map((id) => ({ id, name: `Corpus ${id}` }));
+const KEYS = DEMO_DATASETS[0]!.corpusKeys!;
+const CORPORA = [1, 2, 3, 4, 5, 6].map((id) => ({ id, key: KEYS[id]!, name: `Corpus ${id}` }));
 const PASS_THROUGH = ['x-api-key', 'authorization', 'customer-id'];
+type KeyField = 'id' | 'key';
 
-function corporaSubgraph() {
+/** The subgraph that owns Corpus, keyed by its v1 `id` or its v2 `key`. */
+function corporaSubgraph(keyField: KeyField) {
   const typeDefs = parse(`
     extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
-    type Corpus @key(fields: "id") { id: Int! name: String! }
+    type Corpus @key(fields: "${keyField}") { ${keyField === 'id' ? 'id: Int!' : 'key: String!'} name: String! }
     type Query { corpora: [Corpus!]! }
   `);
   const schema = buildSubgraphSchema({
     typeDefs,
     resolvers: {
       Query: { corpora: () => CORPORA },
-      Corpus: { __resolveReference: (ref: { id: number }) => CORPORA.find((corpus) => corpus.id === ref.id) },
+      Corpus: {
+        __resolveReference: (ref: { id?: number; key?: string }) =>
+          CORPORA.find((corpus) => (keyField === 'id' ? corpus.id === ref.id : corpus.key === ref.key)),
+      },
     },
   });
   return { typeDefs, yoga: createYoga({ schema, logging: false }) };
@@ -42,9 +50,9 @@ afterEach(async () => {
   await harness?.close();
 });
 
-async function startSupergraph() {
-  harness = startHarness();
-  const corpora = corporaSubgraph();
+async function startSupergraph(version: ApiVersion, keyField: KeyField) {
+  harness = startHarness({ apiVersion: version });
+  const corpora = corporaSubgraph(keyField);
   const sdl = (await harness.query('{ _service { sdl } }', {}, {})).data._service.sdl as string;
   const composed = composeServices([
     { name: 'jobs', typeDefs: parse(sdl), url: 'http://jobs.test/graphql' },
@@ -87,55 +95,75 @@ async function run(
   return response.body.singleResult as { data?: any; errors?: any[] };
 }
 
-describe('Apollo Federation supergraph', () => {
-  it('composes and runs corpora → jobs → corpora { name } across both subgraphs', async () => {
-    const apollo = await startSupergraph();
-    const result = await run(
-      apollo,
-      `{ corpora { id name jobs(first: 4, states: [COMPLETED, FAILED]) {
-          edges { node { jobId state corpusIds corpora { id name } } } pageInfo { hasNextPage } } } }`,
-    );
-    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    expect(result.data.corpora).toHaveLength(CORPORA.length);
-    for (const corpus of result.data.corpora) {
-      const expected = expectedJobs(harness, CUSTOMER_A, {
-        states: ['COMPLETED', 'FAILED'],
-        corpusIds: [corpus.id],
-      });
-      expect(corpus.name).toBe(`Corpus ${corpus.id}`);
-      expect(corpus.jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(
-        expected.slice(0, 4).map((job) => job.id),
+const WORLDS: [ApiVersion, KeyField][] = [
+  ['v1', 'id'],
+  ['v2', 'key'],
+];
+
+describe.each(WORLDS)(
+  'Apollo Federation supergraph (upstream %s, Corpus owned by %s)',
+  (version, keyField) => {
+    const byKey = (value: number | string) =>
+      CORPORA.find((corpus) => (keyField === 'id' ? corpus.id === value : corpus.key === value))!;
+
+    it('composes and runs corpora → jobs → corpora { name } across both subgraphs', async () => {
+      const apollo = await startSupergraph(version, keyField);
+      const result = await run(
+        apollo,
+        `{ corpora { ${keyField} name jobs(first: 4, states: [COMPLETED, FAILED]) {
+          edges { node { jobId state corpora { ${keyField} name } } } pageInfo { hasNextPage } } } }`,
       );
-      expect(corpus.jobs.pageInfo.hasNextPage).toBe(expected.length > 4);
-      for (const { node } of corpus.jobs.edges) {
-        expect(node.corpora).toEqual(node.corpusIds.map((id: number) => ({ id, name: `Corpus ${id}` })));
+      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+      expect(result.data.corpora).toHaveLength(CORPORA.length);
+      for (const corpus of result.data.corpora) {
+        const owned = byKey(corpus[keyField]);
+        const expected = expectedJobs(harness, CUSTOMER_A, {
+          states: ['COMPLETED', 'FAILED'],
+          corpusIds: [owned.id],
+        });
+        expect(corpus.name).toBe(owned.name);
+        expect(corpus.jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(
+          expected.slice(0, 4).map(harness.jobId),
+        );
+        expect(corpus.jobs.pageInfo.hasNextPage).toBe(expected.length > 4);
+        for (const { node } of corpus.jobs.edges) {
+          // Each job's corpora resolve back to their names in the owning subgraph.
+          expect(node.corpora.map((ref: any) => ref.name)).toContain(owned.name);
+        }
       }
-    }
-    // Every upstream call carried the caller's credentials, forwarded by the router.
-    expect(harness.sim.recorded.length).toBeGreaterThan(0);
-    for (const call of harness.sim.recorded) {
-      expect(call.headers['x-api-key']).toBe('demo-api-key');
-      expect(call.headers['customer-id']).toBe(CUSTOMER_A);
-    }
-  });
+      // Every upstream call carried the caller's credentials, forwarded by the router.
+      expect(harness.sim.recorded.length).toBeGreaterThan(0);
+      for (const call of harness.sim.recorded) expect(call.headers['x-api-key']).toBe('demo-api-key');
+    });
 
-  it('batches the corpora → jobs hop into one upstream call when the combined page is complete', async () => {
-    const apollo = await startSupergraph();
-    const result = await run(apollo, '{ corpora { id jobs(first: 10) { edges { node { jobId state } } } } }');
-    expect(result.errors).toBeUndefined();
-    expect(harness.sim.calls).toBe(1);
-    const listed = result.data.corpora.flatMap((corpus: any) => corpus.jobs.edges);
-    expect(listed.length).toBeGreaterThan(0);
-    for (const corpus of result.data.corpora) {
-      const expected = expectedJobs(harness, CUSTOMER_A, { corpusIds: [corpus.id] }).slice(0, 10);
-      expect(corpus.jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(expected.map((job) => job.id));
-    }
-  });
+    it('batches the corpora → jobs hop into one upstream call when the combined page is complete', async () => {
+      const apollo = await startSupergraph(version, keyField);
+      const result = await run(
+        apollo,
+        `{ corpora { ${keyField} jobs(first: 10) { edges { node { jobId state } } } } }`,
+      );
+      expect(result.errors).toBeUndefined();
+      expect(harness.sim.calls).toBe(1);
+      const listed = result.data.corpora.flatMap((corpus: any) => corpus.jobs.edges);
+      expect(listed.length).toBeGreaterThan(0);
+      for (const corpus of result.data.corpora) {
+        const expected = expectedJobs(harness, CUSTOMER_A, { corpusIds: [byKey(corpus[keyField]).id] }).slice(
+          0,
+          10,
+        );
+        expect(corpus.jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(expected.map(harness.jobId));
+      }
+    });
 
-  it('reports missing credentials through the router without an upstream call', async () => {
-    const apollo = await startSupergraph();
-    const anonymous = await run(apollo, '{ corpora { id jobs { edges { node { jobId } } } } }', {});
-    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(harness.sim.calls).toBe(0);
-  });
-});
+    it('reports missing credentials through the router without an upstream call', async () => {
+      const apollo = await startSupergraph(version, keyField);
+      const anonymous = await run(
+        apollo,
+        `{ corpora { ${keyField} jobs { edges { node { jobId } } } } }`,
+        {},
+      );
+      expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(harness.sim.calls).toBe(0);
+    });
+  },
+);
