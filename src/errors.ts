@@ -106,7 +106,11 @@ export function classifyUpstreamError(error: UpstreamError): ErrorCode {
 export function upstreamGraphQLError(error: UpstreamError): GraphQLError {
   const code = classifyUpstreamError(error);
   const detail = error.detail ?? error.message;
-  const upstream: Record<string, unknown> = { httpStatus: error.httpStatus ?? null, code: error.code ?? null, detail };
+  const upstream: Record<string, unknown> = {
+    httpStatus: error.httpStatus ?? null,
+    code: error.code ?? null,
+    detail,
+  };
   // v2 says which of its requests failed, and on a 400 which parameter was wrong.
   if (error.requestId !== undefined) upstream.requestId = error.requestId;
   if (error.fieldErrors !== undefined) upstream.fieldErrors = error.fieldErrors;

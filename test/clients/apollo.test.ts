@@ -51,7 +51,7 @@ describe('Apollo Client', () => {
     }
     subscription.unsubscribe();
     const merged = client.readQuery({ query: JobsPageDocument, variables })!;
-    const expected = expectedJobs(harness, CUSTOMER_A, FILTER).map((job) => job.id);
+    const expected = expectedJobs(harness, CUSTOMER_A, FILTER).map(harness.jobId);
     expect(expected.length).toBeGreaterThanOrEqual(250);
     expect(merged.jobs.edges.map((edge) => edge.node.jobId)).toEqual(expected);
     expect(merged.jobs.pageInfo.hasNextPage).toBe(false);
@@ -91,7 +91,7 @@ describe('Apollo Client', () => {
     const client = apolloClient(sseLink);
     const states: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      client.subscribe({ query: WatchJobDocument, variables: { jobId: job.id } }).subscribe({
+      client.subscribe({ query: WatchJobDocument, variables: { jobId: harness.jobId(job) } }).subscribe({
         next: (result) => {
           states.push(result.data!.jobUpdated.state);
           void advanceAndPoll(harness, scheduler, 6000);

@@ -51,7 +51,7 @@ describe('urql', () => {
       merged = result.data!.jobs.edges.map((edge) => edge.node.jobId);
       after = result.data!.jobs.pageInfo.hasNextPage ? result.data!.jobs.pageInfo.endCursor : undefined;
     } while (after);
-    const expected = expectedJobs(harness, CUSTOMER_A, filter).map((job) => job.id);
+    const expected = expectedJobs(harness, CUSTOMER_A, filter).map(harness.jobId);
     expect(expected.length).toBeGreaterThanOrEqual(250);
     expect(merged).toEqual(expected);
     expect(harness.sim.calls).toBe(pages);
@@ -79,7 +79,7 @@ describe('urql', () => {
     });
     const states: string[] = [];
     await new Promise<void>((resolve) => {
-      client.subscription(WatchJobDocument, { jobId: job.id }).subscribe((result) => {
+      client.subscription(WatchJobDocument, { jobId: harness.jobId(job) }).subscribe((result) => {
         states.push(result.data!.jobUpdated.state);
         if (result.data!.jobUpdated.isTerminal) resolve();
         void advanceAndPoll(harness, scheduler, 6000);

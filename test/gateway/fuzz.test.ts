@@ -8,7 +8,8 @@ import { type Harness, startHarness } from '../support/gateway';
 let harness: Harness;
 let realCursor: string;
 beforeAll(async () => {
-  harness = startHarness();
+  // v1: its 180-day window makes more argument values invalid (the generator counts on it).
+  harness = startHarness({ apiVersion: 'v1' });
   const result = await harness.query(
     '{ jobs(first: 3, filter: { states: [COMPLETED] }) { pageInfo { endCursor } } }',
   );

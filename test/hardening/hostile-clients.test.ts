@@ -74,7 +74,7 @@ describe('hostile clients: the request budget', () => {
   });
 
   it('3. refuses 1,000 Corpus representations, and lists at most 100 corpora per upstream call', async () => {
-    harness = startHarness();
+    harness = startHarness({ apiVersion: 'v1' });
     const reps = (count: number) =>
       Array.from({ length: count }, (_, i) => ({ __typename: 'Corpus', id: i + 1 }));
     const query =
@@ -103,7 +103,12 @@ describe('hostile clients: the request budget', () => {
       };
       return Response.json({ job: [job], pageKey: `key-${calls}`, status: [] });
     };
-    const gateway = createGateway({ upstreamUrl: 'http://upstream.test', fetch, retries: 0 });
+    const gateway = createGateway({
+      apiVersion: 'v1',
+      upstreamUrl: 'http://upstream.test',
+      fetch,
+      retries: 0,
+    });
     // 20 distinct listings admitted at 20 calls; filling them would take 20 × 10.
     const aliases = Array.from(
       { length: 20 },

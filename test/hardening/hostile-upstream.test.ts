@@ -1,5 +1,6 @@
 // Attacks from a hostile or broken upstream, and the cancellation race that crashed the process: each test
 // reproduces one numbered defect of the hardening issue against the real gateway (yoga.fetch) or client.
+// The hostile upstreams here speak v1's wire format (the v2 adapter shares the client that enforces it all).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/server';
 import { createUpstreamClient, type FetchLike, MAX_PAGE_KEY_BYTES } from '../../src/upstream/client';
@@ -50,7 +51,12 @@ describe('hostile clients and upstreams: the upstream side', () => {
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
       });
     };
-    const gateway = createGateway({ upstreamUrl: 'http://upstream.test', fetch, retries: 0 });
+    const gateway = createGateway({
+      apiVersion: 'v1',
+      upstreamUrl: 'http://upstream.test',
+      fetch,
+      retries: 0,
+    });
     const aliases = Array.from({ length: 20 }, (_, i) => `j${i}: job(jobId: "job-${i}") { state }`).join(' ');
     const requests = 200;
     const outcomes = await Promise.all(
@@ -133,6 +139,7 @@ describe('hostile clients and upstreams: the upstream side', () => {
     expect(declaredRead).toBe(false);
     // Through the gateway it is a typed upstream error, not a crash or a 500.
     const gateway = createGateway({
+      apiVersion: 'v1',
       upstreamUrl: 'http://upstream.test',
       fetch,
       retries: 0,
@@ -155,7 +162,12 @@ describe('hostile clients and upstreams: the upstream side', () => {
     ];
     let next = 0;
     const fetch: FetchLike = async () => echoes[next++]!;
-    const gateway = createGateway({ upstreamUrl: 'http://upstream.test', fetch, retries: 0 });
+    const gateway = createGateway({
+      apiVersion: 'v1',
+      upstreamUrl: 'http://upstream.test',
+      fetch,
+      retries: 0,
+    });
     const normalised = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, '');
     for (let i = 0; i < echoes.length; i++) {
       const response = await post(gateway, '{ job(jobId: "x") { state } }', {
@@ -176,7 +188,13 @@ describe('hostile clients and upstreams: the upstream side', () => {
     const huge = 'X'.repeat(1024 * 1024);
     const fetch: FetchLike = async () =>
       answer({ job: [{ ...ONE_JOB.job[0], state: huge, type: huge }], pageKey: '', status: [] });
-    const gateway = createGateway({ upstreamUrl: 'http://upstream.test', fetch, retries: 0, logger });
+    const gateway = createGateway({
+      apiVersion: 'v1',
+      upstreamUrl: 'http://upstream.test',
+      fetch,
+      retries: 0,
+      logger,
+    });
     const body = (await (await post(gateway, '{ job(jobId: "j1") { state type } }')).json()) as any;
     expect(body.data.job).toEqual({ state: 'UNKNOWN', type: 'UNKNOWN' });
     const longest = Math.max(...lines.map((line) => line.length));
@@ -203,7 +221,12 @@ describe('hostile clients and upstreams: the upstream side', () => {
             : { ...ONE_JOB, pageKey: key },
         );
       };
-      const gateway = createGateway({ upstreamUrl: 'http://upstream.test', fetch, retries: 0 });
+      const gateway = createGateway({
+        apiVersion: 'v1',
+        upstreamUrl: 'http://upstream.test',
+        fetch,
+        retries: 0,
+      });
       const page = '{ jobs(first: 1, after: $after) { edges { node { jobId } } pageInfo { endCursor } } }';
       const query = `query($after: String) ${page}`;
       const first = (await (

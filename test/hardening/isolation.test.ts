@@ -9,6 +9,7 @@ import type { Account, DatasetSpec } from '../../src/simulator/dataset';
 import { createSimulator } from '../../src/simulator/handler';
 import type { FetchLike } from '../../src/upstream/client';
 import { reportFigure } from '../support/figures';
+import { VERSIONS } from '../support/gateway';
 
 const ACCOUNTS = 20;
 const REQUESTS = 2400;
@@ -28,7 +29,7 @@ function accountsAndData() {
   return { accounts, datasets };
 }
 
-describe('credential isolation', () => {
+describe.each(VERSIONS)('credential isolation on %s', (version) => {
   it(`serves ${REQUESTS} concurrent requests over ${ACCOUNTS} credentials with zero leaks`, async () => {
     const { accounts, datasets } = accountsAndData();
     const sim = createSimulator({ accounts, datasets });
@@ -45,20 +46,21 @@ describe('credential isolation', () => {
       if (++n % 50 === 0) {
         const headers = new Headers(init?.headers);
         const echo = `${headers.get('x-api-key') ?? ''} ${headers.get('authorization') ?? ''}`;
-        return new Response(JSON.stringify({ code: 16, message: `credentials ${echo} rejected` }), {
-          status: 401,
-        });
+        const said = `credentials ${echo} rejected`;
+        const body = version === 'v1' ? { code: 16, message: said } : { messages: [said], request_id: 'e1' };
+        return new Response(JSON.stringify(body), { status: 401 });
       }
       return sim.fetch(input, init);
     };
     const gateway = createGateway({
+      apiVersion: version,
       upstreamUrl: 'http://upstream.test',
       fetch: echoing,
       retries: 0,
       logger: createLogger('debug', sink),
     });
-    // Each account's jobs that the upstream serves (its 180-day window).
-    const since = Date.now() / 1000 - 179 * 86_400;
+    // Each account's jobs that the upstream serves (v1: its 180-day window), by the version's ids.
+    const since = version === 'v1' ? Date.now() / 1000 - 179 * 86_400 : 0;
     const owned = new Map(
       accounts.map((account) => [
         account.customerId,
@@ -66,7 +68,7 @@ describe('credential isolation', () => {
           sim
             .jobsOf(account.customerId)
             .filter((job) => job.createdAt > since)
-            .map((job) => job.id),
+            .map((job) => (version === 'v2' ? `job_${job.id}` : job.id)),
         ),
       ]),
     );
@@ -151,7 +153,7 @@ describe('credential isolation', () => {
       logLines: lines.length,
       secretsInLogs,
     };
-    reportFigure('credential isolation', figures);
+    reportFigure(`credential isolation (${version})`, figures);
     expect(figures.serverErrors).toBe(0);
     expect(figures.dataLeaks).toBe(0);
     expect(figures.secretsInResponses).toBe(0);

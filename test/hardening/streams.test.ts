@@ -50,7 +50,7 @@ describe('hostile subscriptions', () => {
     const controllers = Array.from({ length: attempts }, () => new AbortController());
     const firsts = await Promise.all(
       controllers.map((controller, i) =>
-        watchOnce(job.id, { ...HEADERS_A, authorization: `Bearer junk-${i}` }, controller.signal),
+        watchOnce(harness.jobId(job), { ...HEADERS_A, authorization: `Bearer junk-${i}` }, controller.signal),
       ),
     );
     const served = firsts.filter((event) => event.data?.jobUpdated?.state === 'QUEUED').length;
@@ -63,7 +63,10 @@ describe('hostile subscriptions', () => {
     });
     expect(harness.gateway.watcher.activeLoops).toBeLessThanOrEqual(SUBSCRIPTION_LIMITS.perCredential);
     // Another credential is not affected.
-    const other = await watchOnce(job.id, { 'x-api-key': 'demo-api-key-2', 'customer-id': '2222222222' });
+    const other = await watchOnce(harness.jobId(job), {
+      'x-api-key': 'demo-api-key-2',
+      'customer-id': '2222222222',
+    });
     expect(other.errors?.[0]?.extensions?.code).not.toBe('RATE_LIMITED');
     for (const controller of controllers) controller.abort();
     await until(() => harness.gateway.watcher.activeSubscribers === 0);
@@ -82,7 +85,12 @@ describe('hostile subscriptions', () => {
     const firsts = [];
     for (let i = 0; i < 4; i++) {
       firsts.push(
-        await watchOnce(job.id, { ...HEADERS_A, authorization: `Bearer junk-${i}` }, controller.signal, true),
+        await watchOnce(
+          harness.jobId(job),
+          { ...HEADERS_A, authorization: `Bearer junk-${i}` },
+          controller.signal,
+          true,
+        ),
       );
     }
     expect(firsts.slice(0, 3).map((event) => event.data?.jobUpdated?.state)).toEqual([
@@ -102,7 +110,7 @@ describe('hostile subscriptions', () => {
     const response = await fetchGateway('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...HEADERS_A },
-      body: JSON.stringify({ query: WATCH, variables: { jobId: job.id } }),
+      body: JSON.stringify({ query: WATCH, variables: { jobId: harness.jobId(job) } }),
       signal: controller.signal,
     });
     const events = readEvents(response, 2);
@@ -184,7 +192,8 @@ describe('graphql-sse single connection mode (/graphql/stream)', () => {
     const jobs = Array.from({ length: 20 }, () =>
       harness.sim.addJob({ queuedForSecs: 1000, runForSecs: 1000 }),
     );
-    for (const [i, job] of jobs.entries()) expect((await post(token, `op${i}`, job.id)).status).toBe(202);
+    for (const [i, job] of jobs.entries())
+      expect((await post(token, `op${i}`, harness.jobId(job))).status).toBe(202);
     await until(() => harness.gateway.watcher.activeLoops === 20);
     controller.abort();
     await stream.body?.cancel().catch(() => undefined);
@@ -196,12 +205,12 @@ describe('graphql-sse single connection mode (/graphql/stream)', () => {
     setup({ streams: { reservationTtlMs: 50 } });
     const token = await (await reserve()).text();
     const job = harness.sim.addJob({ queuedForSecs: 1000, runForSecs: 1000 });
-    expect((await post(token, 'op', job.id)).status).toBe(202);
+    expect((await post(token, 'op', harness.jobId(job))).status).toBe(202);
     await until(() => harness.gateway.watcher.activeLoops === 1);
     await until(
       () => harness.gateway.watcher.activeLoops === 0 && harness.gateway.watcher.activeSubscribers === 0,
     );
-    expect((await post(token, 'late', job.id)).status).toBe(404);
+    expect((await post(token, 'late', harness.jobId(job))).status).toBe(404);
   });
 
   it('6. refuses reservations past the bound with 429', async () => {

@@ -1,8 +1,8 @@
 // The real gateway (createGateway → yoga.fetch) in front of the real simulator handler, on a manual clock.
 // No ports: requests go through yoga.fetch, the upstream through the simulator's in-process fetch.
 import { createGateway, type GatewayOptions } from '../../src/server';
-import { snapshotAt } from '../../src/simulator/dataset';
 import type { SimJob } from '../../src/simulator/dataset';
+import { snapshotAt } from '../../src/simulator/dataset';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
 import { JOB_STATES } from '../../src/upstream/model';
 import type { ApiVersion } from '../../src/upstream/versions';

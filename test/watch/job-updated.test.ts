@@ -44,7 +44,13 @@ describe.each(VERSIONS)('jobUpdated on %s', (version) => {
     const first = await events.next();
     expect(first.value).toEqual({
       data: {
-        jobUpdated: { jobId: harness.jobId(job), state: 'QUEUED', isTerminal: false, startedAt: null, completedAt: null },
+        jobUpdated: {
+          jobId: harness.jobId(job),
+          state: 'QUEUED',
+          isTerminal: false,
+          startedAt: null,
+          completedAt: null,
+        },
       },
     });
     expect(harness.sim.calls).toBe(1);
@@ -72,7 +78,11 @@ describe.each(VERSIONS)('jobUpdated on %s', (version) => {
   it('shares one poll loop between subscribers with the same credentials', async () => {
     setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
-    const streams = [subscribe(harness.jobId(job)), subscribe(harness.jobId(job)), subscribe(harness.jobId(job))];
+    const streams = [
+      subscribe(harness.jobId(job)),
+      subscribe(harness.jobId(job)),
+      subscribe(harness.jobId(job)),
+    ];
     for (const stream of streams) expect((await stream.next()).value?.data?.jobUpdated.state).toBe('QUEUED');
     expect(harness.gateway.watcher.activeLoops).toBe(1);
     expect(harness.sim.calls).toBe(1);
@@ -90,7 +100,10 @@ describe.each(VERSIONS)('jobUpdated on %s', (version) => {
     setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 10, runForSecs: 20 });
     const withKey = subscribe(harness.jobId(job));
-    const withToken = subscribe(harness.jobId(job), { authorization: 'Bearer demo-token', 'customer-id': '1234567890' });
+    const withToken = subscribe(harness.jobId(job), {
+      authorization: 'Bearer demo-token',
+      'customer-id': '1234567890',
+    });
     await withKey.next();
     await withToken.next();
     expect(harness.gateway.watcher.activeLoops).toBe(2);
