@@ -79,13 +79,14 @@ interface Gateway {
   longestLogLine: () => number;
 }
 
-async function startGateway(upstreamUrl: string): Promise<Gateway> {
+async function startGateway(upstreamUrl: string, version: 'v1' | 'v2'): Promise<Gateway> {
   const child = spawn(process.execPath, ['dist/main.mjs'], {
     env: {
       ...process.env,
       PORT: '0',
       HOST: '127.0.0.1',
       VECTARA_API_URL: upstreamUrl,
+      VECTARA_API_VERSION: version,
       LOG_LEVEL: 'warn',
       UPSTREAM_RETRIES: '0',
       UPSTREAM_TIMEOUT_MS: '5000',
@@ -140,7 +141,7 @@ const codeOf = async (response: Response) => {
   }
 };
 
-const main = await startGateway(upstream.url);
+const main = await startGateway(upstream.url, 'v2');
 attacked = main.child;
 process.stdout.write(`attacking ${main.url} (simulator with 200 ms latency)\n`);
 
@@ -259,7 +260,7 @@ process.stdout.write(`attacking ${main.url} (simulator with 200 ms latency)\n`);
       controllers.push(controller);
       const response = await post(
         main,
-        { query: `subscription { jobUpdated(jobId: "${job.id}") { state } }` },
+        { query: `subscription { jobUpdated(jobId: "job_${job.id}") { state } }` },
         { ...KEY, authorization: `Bearer junk-${i}`, accept: 'text/event-stream' },
         { signal: controller.signal },
       );
@@ -295,7 +296,8 @@ process.stdout.write(`attacking ${main.url} (simulator with 200 ms latency)\n`);
 }
 
 // 8–10. a hostile upstream
-const second = await startGateway(hostileUrl);
+// The hostile upstream speaks v1's wire format (the client that bounds it is the same for both versions).
+const second = await startGateway(hostileUrl, 'v1');
 attacked = second.child;
 {
   const ask = async (prefix: string, query = '{ job(jobId: "j1") { state } }') => {

@@ -227,6 +227,8 @@ const gateway = start('gateway', 0, ['dist/main.mjs'], {
   PORT: String(GATEWAY_PORT),
   HOST: '127.0.0.1',
   VECTARA_API_URL: `http://127.0.0.1:${SIM_PORT}`,
+  // The direct and proxy baselines call POST /v1/list-jobs: the gateway speaks the same version here.
+  VECTARA_API_VERSION: 'v1',
   NODE_ENV: 'production',
   LOG_LEVEL: 'silent',
 });
