@@ -106,7 +106,7 @@ const CORS_HEADERS = [
 ];
 
 export const DEFAULT_QUERY = `# jobs-gateway: Vectara background jobs over GraphQL.
-# Credentials: set x-api-key (or Authorization: Bearer …) and customer-id in the Headers tab below.
+# Credentials: set x-api-key (or Authorization: Bearer …) in the Headers tab below (plus customer-id on Vectara API v1).
 # Next page: copy pageInfo.endCursor into $after. Watch a job: subscription { jobUpdated(jobId: "…") { state } }
 
 query JobsPage($first: Int = 10, $after: String) {
@@ -119,11 +119,12 @@ query JobsPage($first: Int = 10, $after: String) {
         type
         state
         isTerminal
-        corpusIds
+        corpusKeys
         createdAt
         startedAt
         completedAt
         userHandle
+        comment
       }
     }
     pageInfo {

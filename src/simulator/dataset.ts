@@ -136,11 +136,18 @@ export function corpusKeyOf(spec: DatasetSpec | undefined, corpusId: number): st
   return spec?.corpusKeys?.[corpusId] ?? String(corpusId);
 }
 
-const COMMENTS = [
-  'Rebuilding the vector index failed: the corpus exceeded its storage quota.',
-  'Replacing filter attributes failed: attribute "lang" has conflicting types.',
-  'The job failed: an internal error occurred; it was not retried.',
-];
+const COMMENTS: Readonly<
+  Record<'CORPUS_REBUILD_VECTOR_INDEX' | 'CORPUS_REPLACE_FILTER_ATTRS', readonly string[]>
+> = {
+  CORPUS_REBUILD_VECTOR_INDEX: [
+    'Rebuilding the vector index failed: the corpus exceeded its storage quota.',
+    'The job failed: an internal error occurred; it was not retried.',
+  ],
+  CORPUS_REPLACE_FILTER_ATTRS: [
+    'Replacing filter attributes failed: attribute "lang" has conflicting types.',
+    'The job failed: an internal error occurred; it was not retried.',
+  ],
+};
 
 /** The millisecond part of a job's v2 timestamps (v1 has whole seconds only): stable per job. */
 export function millisOf(job: SimJob): number {
@@ -184,7 +191,9 @@ export function generateJobs(spec: DatasetSpec, anchorSecs: number): SimJob[] {
       endAt: createdAt + queueFor + runFor,
       finalState,
       // Chosen from the id, not the random stream, so that v1's dataset stays what it was.
-      ...(finalState === 'FAILED' ? { comment: COMMENTS[id.charCodeAt(0) % COMMENTS.length] } : {}),
+      ...(finalState === 'FAILED'
+        ? { comment: COMMENTS[type][id.charCodeAt(0) % COMMENTS[type].length] }
+        : {}),
       retryWindow: random() < 0.1 ? Math.min(120, Math.floor(runFor / 3)) : 0,
     });
   }
