@@ -1,5 +1,6 @@
 // The SchemaBuilder: plugins, scalars and relay settings only; no domain types (those live beside it).
 import SchemaBuilder from '@pothos/core';
+import { Kind } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import DirectivePlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
@@ -52,19 +53,25 @@ export const builder = new SchemaBuilder<{
   },
 });
 
+/** An ISO-8601 string with a zone → epoch seconds, or BAD_USER_INPUT. */
+function parseDateTimeInput(value: unknown): number {
+  const seconds = parseDateTime(value);
+  if (seconds === null) {
+    throw badUserInput(
+      `Invalid DateTime ${JSON.stringify(value)?.slice(0, 60)}: use ISO-8601 with a zone, e.g. "2026-11-29T07:31:58Z".`,
+    );
+  }
+  return seconds;
+}
+
 builder.scalarType('DateTime', {
   description:
     'An instant in UTC as ISO-8601 with an explicit zone, e.g. "2026-11-29T07:31:58Z" (second precision).',
   serialize: serializeDateTime,
-  parseValue: (value) => {
-    const seconds = parseDateTime(value);
-    if (seconds === null) {
-      throw badUserInput(
-        `Invalid DateTime ${JSON.stringify(value)?.slice(0, 60)}: use ISO-8601 with a zone, e.g. "2026-11-29T07:31:58Z".`,
-      );
-    }
-    return seconds;
-  },
+  parseValue: parseDateTimeInput,
+  // One parameter on purpose: a literal DateTime is a string, never a variable (graphql-jit warns on
+  // scalars whose parseLiteral takes variables, the default's second parameter).
+  parseLiteral: (node) => parseDateTimeInput(node.kind === Kind.STRING ? node.value : undefined),
 });
 
 builder.queryType({

@@ -93,7 +93,7 @@ describe('resilience', () => {
   });
 
   it.each(['unavailable', 'reset'] as const)(
-    'survives one-in-three transient %s failures: ≥ 99%% success with at most 2 retries each',
+    'survives one-in-three transient %s failures: at least 99 percent success with at most 2 retries each',
     async (fault) => {
       harness = startHarness({ retries: 2 });
       harness.sim.configure({ periodic: { fault, every: 3 } });
