@@ -41,8 +41,9 @@ const envSchema = z.object({
   UPSTREAM_RETRIES: integer(0, 10).default(2),
   JOB_POLL_INTERVAL_MS: integer(10, 3_600_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  GRAPHIQL: boolean.default(true),
-  INTROSPECTION: boolean.default(true),
+  // Defaults depend on NODE_ENV (off in production): see loadConfig.
+  GRAPHIQL: boolean.optional(),
+  INTROSPECTION: boolean.optional(),
   CORS_ORIGINS: z
     .string()
     .trim()
@@ -69,7 +70,10 @@ const envSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(5000),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
-  NODE_ENV: z.string().default('development'),
+  REQUIRE_CURSOR_SECRET: boolean.default(false),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { message: 'must be development, production or test' })
+    .default('development'),
 });
 
 export interface Config {
@@ -101,11 +105,15 @@ export interface Config {
   /** Keys cursor tags and credential fingerprints; set the same value on every replica. */
   cursorSecret: string | undefined;
   production: boolean;
+  /** Problems worth a warning at start (not fatal), e.g. no CURSOR_SECRET. */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+const SECRET_VARIABLES = new Set(['CURSOR_SECRET']);
 
 function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.output<T> {
   // An empty variable means "unset", as in most shells' `VAR= cmd`.
@@ -116,8 +124,19 @@ function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | u
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const variable = String(issue?.path[0] ?? 'environment');
-  const shown = present[variable] === undefined ? '' : ` (${JSON.stringify(present[variable])})`;
+  // Secrets are never repeated back, not even in an error.
+  const shown =
+    present[variable] === undefined || SECRET_VARIABLES.has(variable) ? '' : ` (${JSON.stringify(present[variable])})`;
   throw new ConfigError(`Invalid ${variable}${shown}: ${issue?.message ?? 'invalid value'}`);
+}
+
+const NO_CURSOR_SECRET =
+  'CURSOR_SECRET is not set: cursors and shared polls use a random per-process key, so a cursor from one replica (or from before a restart) is "Invalid cursor" on another. Set the same CURSOR_SECRET (e.g. openssl rand -hex 32) on every replica.';
+
+function cursorSecretWarnings(secret: string | undefined, required: boolean): string[] {
+  if (secret !== undefined) return [];
+  if (required) throw new ConfigError(`Invalid CURSOR_SECRET: required (REQUIRE_CURSOR_SECRET=true) but not set`);
+  return [NO_CURSOR_SECRET];
 }
 
 /** Parses an environment (default: process.env); throws ConfigError with a one-line message on a bad value. */
@@ -133,8 +152,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamRetries: e.UPSTREAM_RETRIES,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
-    graphiql: e.GRAPHIQL,
-    introspection: e.INTROSPECTION,
+    // Production hides the schema unless asked: no GraphiQL, no introspection, no field suggestions.
+    graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     corsOrigins: e.CORS_ORIGINS ?? [],
     upstreamConcurrencyPerCredential: e.UPSTREAM_CONCURRENCY_PER_CREDENTIAL,
     subscriptions: { perCredential: e.SUBSCRIPTIONS_PER_CREDENTIAL, total: e.SUBSCRIPTIONS_MAX },
@@ -152,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     cursorSecret: e.CURSOR_SECRET,
     production: e.NODE_ENV === 'production',
+    warnings: cursorSecretWarnings(e.CURSOR_SECRET, e.REQUIRE_CURSOR_SECRET),
   };
 }
 

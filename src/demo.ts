@@ -1,6 +1,6 @@
 // `npm run demo`: the upstream simulator and the gateway wired to it, in one process, nothing to set up.
 import { ConfigError, loadConfig, loadOrExit, loadSimulatorConfig } from './config';
-import { createHttpServer } from './http';
+import { createHttpServer, exitOnListenError, listenOrExit } from './http';
 import { createLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
 import { DEMO_ACCOUNTS } from './simulator/dataset';
@@ -21,7 +21,9 @@ const config = loadOrExit(() => {
 const simulatorConfig = loadOrExit(() => loadSimulatorConfig());
 const simulator = createSimulator();
 simulator.configure({ latencyMs: simulatorConfig.latencyMs });
-const upstream = await listenSimulator(simulator, simulatorConfig.port, simulatorConfig.host);
+const upstream = await listenSimulator(simulator, simulatorConfig.port, simulatorConfig.host).catch((error: unknown) =>
+  exitOnListenError(error, 'the simulator (SIMULATOR_PORT, SIMULATOR_HOST)', simulatorConfig.port, simulatorConfig.host),
+);
 const [first, second] = DEMO_ACCOUNTS;
 // v1 needs customer-id; v2 does not use it (and ignores it when sent).
 const demoHeaders: Record<string, string> = { 'x-api-key': first?.apiKeys[0] ?? '' };
@@ -36,7 +38,7 @@ const gateway = createGateway({
   logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
 });
 const server = createHttpServer(gateway.yoga, config.http);
-await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
 const url = `http://localhost:${config.port}/graphql`;
 process.stdout.write(`
 jobs-gateway demo

@@ -32,3 +32,29 @@ export function createHttpServer(
   );
   return server;
 }
+
+const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'is already in use (another process listens there): stop it or choose another port',
+  EACCES: 'needs privileges this process does not have: choose a port above 1023',
+  EADDRNOTAVAIL: 'is on an address this machine does not have: check the host',
+};
+
+/** Listens, or ends the process with one line and exit code 2 when the address cannot be used. */
+export function listenOrExit(server: Server, port: number, host: string, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => exitOnListenError(error, what, port, host));
+}
+
+/** For launchers: an address that cannot be listened on is a configuration error (one line, exit 2). */
+export function exitOnListenError(error: unknown, what: string, port: number, host: string): never {
+  const code = (error as { code?: string } | undefined)?.code ?? '';
+  const problem = LISTEN_PROBLEMS[code];
+  if (!problem) throw error;
+  process.stderr.write(`jobs-gateway: ${what} cannot listen on ${host}:${port}: the port ${problem}.\n`);
+  process.exit(2);
+}

@@ -1,24 +1,27 @@
 // `npm start`: the gateway alone, configured by the environment (SPEC §6). The only place that listens.
 import type { AddressInfo } from 'node:net';
 import { loadConfig, loadOrExit } from './config';
-import { createHttpServer } from './http';
+import { createHttpServer, listenOrExit } from './http';
 import { createLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
 
 const config = loadOrExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
+for (const warning of config.warnings) logger.warn(warning);
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
   upstreamUrl: config.vectaraApiUrl,
   logger,
 });
 const server = createHttpServer(gateway.yoga, config.http);
-server.listen(config.port, config.host, () => {
-  const { port } = server.address() as AddressInfo;
-  logger.info({ port, host: config.host, upstream: config.vectaraApiUrl }, 'jobs-gateway listening');
-  const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  process.stdout.write(`jobs-gateway on http://${shownHost}:${port}/graphql\n`);
-});
+await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
+const { port } = server.address() as AddressInfo;
+logger.info(
+  { port, host: config.host, upstream: config.vectaraApiUrl, apiVersion: config.apiVersion },
+  'jobs-gateway listening',
+);
+const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
+process.stdout.write(`jobs-gateway on http://${shownHost}:${port}/graphql (Vectara API ${config.apiVersion})\n`);
 
 let stopping = false;
 /** Stop accepting, end subscriptions, let in-flight requests finish (10 s at most), then release upstream sockets. */

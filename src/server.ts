@@ -262,10 +262,10 @@ export function createGateway(options: GatewayOptions): Gateway {
           ]),
       // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
       stream,
-      // Ready while not draining and the upstream circuit is not open (the process itself is live: /health).
-      useReadiness(() =>
-        draining ? 'draining' : breaker.state() === 'open' ? 'upstream circuit open' : undefined,
-      ),
+      // Ready = this process can take traffic: not while draining. Not tied to the upstream's health: a
+      // breaker-driven readiness would take every replica out of the load balancer at once during an
+      // upstream blip (the breaker's state is in /metrics).
+      useReadiness(() => (draining ? 'draining' : undefined)),
       ...(metrics ? [useGatewayPrometheus(metrics)] : []),
       useRequestLog(logger),
     ],

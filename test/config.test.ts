@@ -24,7 +24,22 @@ describe('config', () => {
       http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
       cursorSecret: undefined,
       production: false,
+      warnings: [expect.stringMatching(/^CURSOR_SECRET is not set/)],
     });
+  });
+
+  it('hides the schema in production unless asked, and can require CURSOR_SECRET', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({
+      graphiql: false,
+      introspection: false,
+      production: true,
+    });
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHIQL: 'true', INTROSPECTION: 'true' })).toMatchObject({
+      graphiql: true,
+      introspection: true,
+    });
+    expect(() => loadConfig({ REQUIRE_CURSOR_SECRET: 'true' })).toThrow(/CURSOR_SECRET: required/);
+    expect(loadConfig({ CURSOR_SECRET: 'x'.repeat(32) }).warnings).toEqual([]);
   });
 
   it('parses CORS_ORIGINS as an allow-list and refuses paths or junk', () => {
@@ -64,7 +79,10 @@ describe('config', () => {
     ],
     ['LOG_LEVEL', 'loud', 'Invalid LOG_LEVEL ("loud")'],
     ['GRAPHIQL', 'maybe', 'Invalid GRAPHIQL ("maybe"): must be true or false'],
-    ['CURSOR_SECRET', 'short', 'Invalid CURSOR_SECRET ("short"): must be at least 32 characters'],
+    // A secret is never repeated back, not even when it is wrong.
+    ['CURSOR_SECRET', 'short', 'Invalid CURSOR_SECRET: must be at least 32 characters'],
+    ['NODE_ENV', 'prod', 'Invalid NODE_ENV ("prod"): must be development, production or test'],
+    ['VECTARA_API_VERSION', 'v3', 'Invalid VECTARA_API_VERSION ("v3"): must be v2 (the live API) or v1'],
   ])('rejects %s=%s with a one-line message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {

@@ -109,4 +109,63 @@ describe('main', () => {
       await upstream.close();
     }
   });
+
+  it('exits with code 2 and one line when its port is already in use (gateway and simulator)', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as { port: number }).port);
+    try {
+      for (const [entry, env] of [
+        ['src/main.ts', { PORT: port, HOST: '127.0.0.1' }],
+        ['src/simulator/main.ts', { SIMULATOR_PORT: port, SIMULATOR_HOST: '127.0.0.1' }],
+      ] as const) {
+        const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+          env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+          encoding: 'utf8',
+          timeout: 15_000,
+        });
+        expect(result.status, result.stderr).toBe(2);
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
+        expect(result.stderr).toMatch(
+          new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use`),
+        );
+      }
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('npm start runs the built bundle, and SIGTERM to the npm process stops the server (no orphan)', async () => {
+    expect(spawnSync('npm', ['run', 'build'], { encoding: 'utf8' }).status).toBe(0);
+    const child = spawn('npm', ['start'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        VECTARA_API_URL: 'http://127.0.0.1:9',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += String(chunk);
+        const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+    });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    await exited;
+    // npm waited for its child: the server is gone with it, nothing answers on its port any more.
+    const after = await fetch(`${url}/health`).then(
+      () => 'still serving',
+      () => 'stopped',
+    );
+    expect(after).toBe('stopped');
+  });
 });

@@ -179,7 +179,7 @@ describe('resilience', () => {
     expect(harness.sim.calls).toBe(1);
   });
 
-  it('opens the circuit breaker when the upstream is down, fails fast, reports not ready, and recovers', async () => {
+  it('opens the circuit breaker when the upstream is down, fails fast, stays ready, shows it in /metrics, and recovers', async () => {
     harness = startHarness({
       retries: 0,
       breaker: { windowSize: 10, minimumCalls: 3, failureRatio: 0.5, openMs: 5000 },
@@ -191,7 +191,10 @@ describe('resilience', () => {
       expect((await harness.query(LIST)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
     }
     expect(harness.gateway.breaker.state()).toBe('open');
-    expect(await ready()).toBe(503);
+    // Readiness is about this process, not the upstream: every replica would leave the load balancer at once.
+    expect(await ready()).toBe(200);
+    const open = await (await harness.gateway.yoga.fetch('http://gateway.test/metrics')).text();
+    expect(open).toMatch(/jobs_gateway_circuit_breaker_state 2/);
     const fastFails = 20;
     for (let i = 0; i < fastFails; i++) {
       const result = await harness.query(LIST);
