@@ -126,7 +126,9 @@ function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | u
   const variable = String(issue?.path[0] ?? 'environment');
   // Secrets are never repeated back, not even in an error.
   const shown =
-    present[variable] === undefined || SECRET_VARIABLES.has(variable) ? '' : ` (${JSON.stringify(present[variable])})`;
+    present[variable] === undefined || SECRET_VARIABLES.has(variable)
+      ? ''
+      : ` (${JSON.stringify(present[variable])})`;
   throw new ConfigError(`Invalid ${variable}${shown}: ${issue?.message ?? 'invalid value'}`);
 }
 
@@ -135,7 +137,8 @@ const NO_CURSOR_SECRET =
 
 function cursorSecretWarnings(secret: string | undefined, required: boolean): string[] {
   if (secret !== undefined) return [];
-  if (required) throw new ConfigError(`Invalid CURSOR_SECRET: required (REQUIRE_CURSOR_SECRET=true) but not set`);
+  if (required)
+    throw new ConfigError(`Invalid CURSOR_SECRET: required (REQUIRE_CURSOR_SECRET=true) but not set`);
   return [NO_CURSOR_SECRET];
 }
 

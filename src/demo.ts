@@ -21,8 +21,14 @@ const config = loadOrExit(() => {
 const simulatorConfig = loadOrExit(() => loadSimulatorConfig());
 const simulator = createSimulator();
 simulator.configure({ latencyMs: simulatorConfig.latencyMs });
-const upstream = await listenSimulator(simulator, simulatorConfig.port, simulatorConfig.host).catch((error: unknown) =>
-  exitOnListenError(error, 'the simulator (SIMULATOR_PORT, SIMULATOR_HOST)', simulatorConfig.port, simulatorConfig.host),
+const upstream = await listenSimulator(simulator, simulatorConfig.port, simulatorConfig.host).catch(
+  (error: unknown) =>
+    exitOnListenError(
+      error,
+      'the simulator (SIMULATOR_PORT, SIMULATOR_HOST)',
+      simulatorConfig.port,
+      simulatorConfig.host,
+    ),
 );
 const [first, second] = DEMO_ACCOUNTS;
 // v1 needs customer-id; v2 does not use it (and ignores it when sent).

@@ -21,7 +21,9 @@ logger.info(
   'jobs-gateway listening',
 );
 const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
-process.stdout.write(`jobs-gateway on http://${shownHost}:${port}/graphql (Vectara API ${config.apiVersion})\n`);
+process.stdout.write(
+  `jobs-gateway on http://${shownHost}:${port}/graphql (Vectara API ${config.apiVersion})\n`,
+);
 
 let stopping = false;
 /** Stop accepting, end subscriptions, let in-flight requests finish (10 s at most), then release upstream sockets. */

@@ -1,11 +1,11 @@
 // The SchemaBuilder: plugins, scalars and relay settings only; no domain types (those live beside it).
 import SchemaBuilder from '@pothos/core';
-import { Kind } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import DirectivePlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
+import { Kind } from 'graphql';
 import type { GatewayContext } from '../context';
 import { badUserInput } from '../errors';
 import { parseDateTime, serializeDateTime } from './datetime';

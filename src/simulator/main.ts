@@ -11,7 +11,9 @@ simulator.configure({ latencyMs: config.latencyMs });
 const running = await listenSimulator(simulator, config.port, config.host).catch((error: unknown) =>
   exitOnListenError(error, 'the simulator (SIMULATOR_PORT, SIMULATOR_HOST)', config.port, config.host),
 );
-process.stdout.write(`Vectara Jobs API simulator on ${running.url}: GET /v2/jobs, GET /v2/jobs/{id}, POST /v1/list-jobs\n`);
+process.stdout.write(
+  `Vectara Jobs API simulator on ${running.url}: GET /v2/jobs, GET /v2/jobs/{id}, POST /v1/list-jobs\n`,
+);
 for (const account of DEMO_ACCOUNTS) {
   process.stdout.write(
     `  customer-id ${account.customerId}: x-api-key ${account.apiKeys.join(', ')} | Bearer ${account.bearerTokens.join(', ')}\n`,
