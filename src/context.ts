@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { credentialsFrom, type Fingerprinter, quotaKeysOf } from './credentials';
-import { missingCredentials, toGraphQLError } from './errors';
+import { missingCredentials, missingCustomerId, toGraphQLError } from './errors';
 import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
 import type { CursorCodec } from './pagination/cursor';
@@ -58,6 +58,9 @@ export function createContextFactory(deps: ContextDeps) {
     /** Every upstream call of the request: credentials, budget, cancellation and error mapping. */
     const call = async <T>(run: (options: CallOptions) => Promise<T>): Promise<T> => {
       if (!credentials) throw missingCredentials();
+      if (deps.upstream.capabilities.requiresCustomerId && credentials.customerId === undefined) {
+        throw missingCustomerId(deps.upstream.capabilities.name);
+      }
       // The run-time half of the request budget (plugins/budget.ts): fills and fallbacks included.
       if (++upstreamCalls > BUDGET.maxUpstreamCalls) {
         throw budgetError(

@@ -34,6 +34,13 @@ export function missingCredentials(): GraphQLError {
   return gatewayError('UNAUTHENTICATED', MISSING_CREDENTIALS_MESSAGE);
 }
 
+export function missingCustomerId(upstream: string): GraphQLError {
+  return gatewayError(
+    'UNAUTHENTICATED',
+    `Missing customer-id: ${upstream} needs your account's numeric id in a customer-id header (or the gateway's VECTARA_CUSTOMER_ID).`,
+  );
+}
+
 const STATUS_CODES: Readonly<Record<string, ErrorCode>> = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   UNAUTHORIZED: 'UNAUTHENTICATED',

@@ -14,7 +14,19 @@ const HINTS: Readonly<Record<string, string>> = {
   Int: 'use a whole number.',
 };
 
+/** Yoga's CSRF refusal says nothing of what to send. */
+const CSRF_REFUSAL = 'Required CSRF header(s) not present';
+const CSRF_MESSAGE =
+  'Refused as a possible cross-site request: send `content-type: application/json`, or one of the headers x-api-key, authorization, x-graphql-yoga-csrf or apollo-require-preflight (browsers cannot send those cross-site without a CORS preflight).';
+
 function recode(error: GraphQLError): GraphQLError {
+  if (error.message === CSRF_REFUSAL) {
+    return new GraphQLError(CSRF_MESSAGE, {
+      nodes: error.nodes,
+      originalError: error.originalError,
+      extensions: { ...error.extensions, code: 'FORBIDDEN', reason: 'CSRF' },
+    });
+  }
   const code = error.extensions?.code;
   const limit = LIMIT_ERROR.exec(error.message);
   if (limit && code !== 'BAD_USER_INPUT') {

@@ -93,6 +93,8 @@ const TIMEOUT_REASON = Symbol('attempt-timeout');
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const { adapter } = options;
   const base = options.baseUrl.replace(/\/+$/, '');
+  /** The upstream's host, for messages (never a path or credentials). */
+  const host = new URL(base).host;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
@@ -144,7 +146,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           limiter ? limiter.run(call.tenant ?? '', controller.signal, send) : send(),
         );
       } catch (error) {
-        throw transportError(error, controller.signal, remaining);
+        throw transportError(error, controller.signal, remaining, host);
       }
       return interpret(adapter, response, text, secrets, now(), decode);
     } finally {
@@ -255,7 +257,7 @@ function buildHeaders(
   return headers;
 }
 
-function transportError(error: unknown, signal: AbortSignal, timeoutMs: number): UpstreamError {
+function transportError(error: unknown, signal: AbortSignal, timeoutMs: number, host: string): UpstreamError {
   if (signal.aborted && signal.reason === TIMEOUT_REASON) {
     return new UpstreamError({
       kind: 'timeout',
@@ -270,7 +272,7 @@ function transportError(error: unknown, signal: AbortSignal, timeoutMs: number):
   const code = networkCode(error);
   return new UpstreamError({
     kind: 'network',
-    message: `Could not reach the upstream${code ? ` (${code})` : ''}.`,
+    message: `Could not reach the upstream at ${host}${code ? ` (${code})` : ''}: check VECTARA_API_URL and the network.`,
     code,
     cause: error,
   });

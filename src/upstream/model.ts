@@ -63,6 +63,8 @@ export interface UpstreamCapabilities {
   name: string;
   /** Corpus keys this version can filter on, and what to say to a caller whose key it cannot use. */
   corpusKey: { pattern: RegExp; unsupported: string };
+  /** Whether every call needs a `customer-id` header (v1). */
+  requiresCustomerId?: boolean;
   /** How far back `createdAfter` may reach, in seconds (undefined: no bound). */
   maxCreatedAfterAgeSecs?: number;
 }

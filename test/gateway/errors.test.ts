@@ -113,7 +113,7 @@ describe('errors on v1 (both error paths)', () => {
     });
   });
 
-  it('maps the rpc path: bad key → UNAUTHENTICATED, wrong customer → FORBIDDEN, no customer-id → UNAUTHENTICATED', async () => {
+  it('maps the rpc path: bad key → UNAUTHENTICATED, wrong customer → FORBIDDEN; no customer-id → UNAUTHENTICATED with no call', async () => {
     harness = startHarness({ apiVersion: 'v1' });
     const badKey = await harness.query(LIST, {}, { 'x-api-key': 'wrong-key', 'customer-id': '1234567890' });
     expect(badKey.errors?.[0]?.extensions).toEqual({
@@ -123,12 +123,12 @@ describe('errors on v1 (both error paths)', () => {
     expect(JSON.stringify(badKey)).not.toContain('wrong-key');
     const wrongCustomer = await harness.query(LIST, {}, { ...HEADERS_A, 'customer-id': '2222222222' });
     expect(wrongCustomer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // v1 needs customer-id: said plainly, before any upstream call.
+    const calls = harness.sim.calls;
     const noCustomer = await harness.query(LIST, {}, { 'x-api-key': 'demo-api-key' });
-    expect(noCustomer.errors?.[0]?.extensions?.upstream).toEqual({
-      httpStatus: 401,
-      code: 'UNAUTHENTICATED',
-      detail: 'Request does not contain customer-id-bin header.',
-    });
+    expect(noCustomer.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+    expect(noCustomer.errors?.[0]?.message).toMatch(/Missing customer-id: Vectara API v1 needs/);
+    expect(harness.sim.calls).toBe(calls);
   });
 });
 

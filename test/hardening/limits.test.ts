@@ -106,7 +106,14 @@ describe('web safety', () => {
         `http://gateway.test/graphql?query=${encodeURIComponent('{ __typename }')}`,
         { headers },
       );
-    expect((await get({})).status).toBe(403);
+    const refused = await get({ accept: 'application/json' });
+    expect(refused.status).toBe(403);
+    const body = (await refused.json()) as {
+      errors: { message: string; extensions: Record<string, unknown> }[];
+    };
+    // The refusal says what to send.
+    expect(body.errors[0]?.message).toMatch(/x-graphql-yoga-csrf/);
+    expect(body.errors[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'CSRF' });
     expect((await get({ 'x-api-key': 'demo-api-key', 'customer-id': '1234567890' })).status).toBe(200);
     expect((await get({ 'x-graphql-yoga-csrf': '1' })).status).toBe(200);
     const form = await harness.gateway.yoga.fetch('http://gateway.test/graphql', {

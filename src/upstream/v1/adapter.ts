@@ -123,6 +123,7 @@ export function createV1Adapter(): UpstreamAdapter {
           'Vectara API v1 (this gateway’s upstream) knows corpora by numeric id only: use `corpusIds`, or corpus keys that are decimal ids.',
       },
       maxCreatedAfterAgeSecs: WINDOW_SECS,
+      requiresCustomerId: true,
     },
     listRequest: (query) => post(encodeListJobsRequest(query)),
     // One job: the list filtered by id, with every state so that a finished job is found.
