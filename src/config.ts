@@ -207,3 +207,9 @@ export function loadSimulatorConfig(env: Record<string, string | undefined> = pr
   const e = parseEnv(simulatorSchema, env);
   return { port: e.SIMULATOR_PORT, host: e.SIMULATOR_HOST, latencyMs: e.SIMULATOR_LATENCY_MS };
 }
+
+/** Every variable the gateway and the simulator read (documented in .env.example; a test keeps them in step). */
+export const ENV_VARIABLES: readonly string[] = [
+  ...Object.keys(envSchema.shape),
+  ...Object.keys(simulatorSchema.shape),
+];
