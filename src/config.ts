@@ -70,6 +70,8 @@ const envSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(5000),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).default('jobs-gateway'),
   REQUIRE_CURSOR_SECRET: boolean.default(false),
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { message: 'must be development, production or test' })
@@ -105,6 +107,8 @@ export interface Config {
   /** Keys cursor tags and credential fingerprints; set the same value on every replica. */
   cursorSecret: string | undefined;
   production: boolean;
+  /** OpenTelemetry tracing over OTLP/HTTP, on when the endpoint is set. */
+  otel: { endpoint: string; serviceName: string } | undefined;
   /** Problems worth a warning at start (not fatal), e.g. no CURSOR_SECRET. */
   warnings: string[];
 }
@@ -175,6 +179,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     cursorSecret: e.CURSOR_SECRET,
     production: e.NODE_ENV === 'production',
+    otel: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
+      : undefined,
     warnings: cursorSecretWarnings(e.CURSOR_SECRET, e.REQUIRE_CURSOR_SECRET),
   };
 }

@@ -15,6 +15,11 @@ import type { JobWatcher } from './watch/job-watcher';
 
 export interface GatewayContext {
   credentials: Credentials | null;
+  /**
+   * The operation's trace context when tracing is on: tracing.ts sets `current` (a holder, so that it is
+   * shared by every copy Yoga makes of the context); upstream spans are its children.
+   */
+  trace: { current?: unknown };
   /** Keyed hash of the credentials ('' when there are none): partitions cursors and shared polls. */
   credentialPrint: string;
   /** Fingerprints of each credential header, for per-credential limits (computed on demand). */
@@ -55,6 +60,7 @@ export function createContextFactory(deps: ContextDeps) {
     const signal = request.signal;
     let upstreamCalls = 0;
     const credentialPrint = credentials ? deps.fingerprint(credentials) : '';
+    const trace: { current?: unknown } = {};
     /** Every upstream call of the request: credentials, budget, cancellation and error mapping. */
     const call = async <T>(run: (options: CallOptions) => Promise<T>): Promise<T> => {
       if (!credentials) throw missingCredentials();
@@ -69,7 +75,7 @@ export function createContextFactory(deps: ContextDeps) {
         );
       }
       try {
-        return await run({ credentials, signal, requestId, tenant: credentialPrint });
+        return await run({ credentials, signal, requestId, tenant: credentialPrint, trace: trace.current });
       } catch (error) {
         throw toGraphQLError(error);
       }
@@ -79,6 +85,7 @@ export function createContextFactory(deps: ContextDeps) {
     return {
       credentials,
       credentialPrint,
+      trace,
       quotaKeys: () => (credentials ? quotaKeysOf(deps.fingerprint, credentials) : []),
       requestId,
       signal,

@@ -4,14 +4,17 @@ import { loadConfig, loadOrExit } from './config';
 import { createHttpServer, listenOrExit } from './http';
 import { createLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
+import { createTracing } from './tracing';
 
 const config = loadOrExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
 for (const warning of config.warnings) logger.warn(warning);
+const tracing = config.otel ? createTracing(config.otel) : undefined;
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
   upstreamUrl: config.vectaraApiUrl,
   logger,
+  tracing,
 });
 const server = createHttpServer(gateway.yoga, config.http);
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
@@ -39,6 +42,10 @@ async function shutdown(signal: string) {
   force.unref();
   await closed;
   await gateway.close();
+  // Spans still buffered go out before the process ends.
+  await tracing
+    ?.shutdown()
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
   process.exit(0);
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -15,6 +15,7 @@ import { useReadiness } from './plugins/readiness';
 import { useRequestLog } from './plugins/request-log';
 import { useGraphQLStream } from './plugins/sse-stream';
 import { schema } from './schema/index';
+import type { Tracing } from './tracing';
 import { type CircuitBreaker, createCircuitBreaker } from './upstream/breaker';
 import {
   type CallOptions,
@@ -67,6 +68,8 @@ export interface GatewayOptions {
   subscriptions?: { perCredential?: number; total?: number };
   /** Reserved /graphql/stream streams at once and how long one may wait for its event stream. */
   streams?: { maxReservations?: number; reservationTtlMs?: number };
+  /** OpenTelemetry tracing (tracing.ts); off when absent. */
+  tracing?: Tracing;
   /** Max sockets to the upstream (undici pool; default 128). */
   upstreamConnections?: number;
   /** Upstream calls of one credential at once (default 32): no tenant takes the whole pool. */
@@ -184,6 +187,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       sleep: options.sleep,
       maxBodyBytes: options.maxUpstreamBodyBytes,
       maxConcurrentPerTenant: options.upstreamConcurrencyPerCredential ?? 32,
+      tracer: options.tracing?.attempts,
       onAttempt: (event) => {
         metrics?.recordAttempt(event);
         if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');
@@ -245,6 +249,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useExecutionCancellation(),
       ...limitPlugins({ introspection: options.introspection !== false }),
       useInputErrorCodes(),
+      ...(options.tracing ? [options.tracing.plugin] : []),
       ...(options.jit === false
         ? []
         : [

@@ -5,6 +5,10 @@ import type { UpstreamErrorInit } from './errors';
 import type { Job, ListJobsPage, ListJobsQuery, UpstreamCapabilities } from './model';
 
 export interface UpstreamRequest {
+  /** What the call does (tracing, metrics): a page of a list, or one job. */
+  operation: 'list' | 'get';
+  /** The path without ids or parameters, e.g. `/v2/jobs/{job_id}` (tracing). */
+  urlTemplate: string;
   method: 'GET' | 'POST';
   /** Path and query string, appended to the base URL. */
   path: string;

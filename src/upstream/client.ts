@@ -30,6 +30,20 @@ export interface CallOptions {
   requestId?: string;
   /** The caller's credential fingerprint: lets the breaker tell one tenant's failures from everyone's. */
   tenant?: string;
+  /** The caller's trace context (an OpenTelemetry Context), parent of the attempts' spans. */
+  trace?: unknown;
+}
+
+/** Spans for upstream attempts (tracing.ts); optional. */
+export interface AttemptTracer {
+  start(attempt: {
+    operation: 'list' | 'get';
+    method: string;
+    urlTemplate: string;
+    host: string;
+    retry: number;
+    parent: unknown;
+  }): { headers: Record<string, string>; end(outcome: string, httpStatus?: number): void };
 }
 
 /** One attempt's outcome, reported for metrics and logs. */
@@ -72,6 +86,7 @@ export interface UpstreamClientOptions {
   maxBodyBytes?: number;
   /** Upstream calls of one credential (CallOptions.tenant) running at once; more wait (fair-share.ts). */
   maxConcurrentPerTenant?: number;
+  tracer?: AttemptTracer;
 }
 
 /**
@@ -110,6 +125,33 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     decode: (body: Record<string, unknown>) => T,
     call: CallOptions,
     deadline: number,
+    retry: number,
+  ): Promise<T> {
+    const traced = options.tracer?.start({
+      operation: request.operation,
+      method: request.method,
+      urlTemplate: request.urlTemplate,
+      host,
+      retry,
+      parent: call.trace,
+    });
+    try {
+      const result = await send(request, decode, call, deadline, traced?.headers);
+      traced?.end('success', 200);
+      return result;
+    } catch (error) {
+      const failed = error instanceof UpstreamError ? error : undefined;
+      traced?.end(failed?.kind ?? 'network', failed?.httpStatus);
+      throw error;
+    }
+  }
+
+  async function send<T>(
+    request: UpstreamRequest,
+    decode: (body: Record<string, unknown>) => T,
+    call: CallOptions,
+    deadline: number,
+    traceHeaders: Record<string, string> | undefined,
   ): Promise<T> {
     const secrets = [call.credentials.apiKey, call.credentials.authorization];
     const remaining = Math.max(1, Math.min(attemptTimeoutMs, deadline - now()));
@@ -127,7 +169,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         options
           .fetch(base + request.path, {
             method: request.method,
-            headers: buildHeaders(call, request, adapter.deadlineHeaders(remaining)),
+            headers: buildHeaders(call, request, { ...adapter.deadlineHeaders(remaining), ...traceHeaders }),
             body: request.body,
             signal: controller.signal,
           })
@@ -166,7 +208,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const started = now();
       try {
         options.guard?.before();
-        const result = await attempt(request, decode, call, deadline);
+        const result = await attempt(request, decode, call, deadline, retry);
         options.guard?.after(true, call.tenant);
         options.onAttempt?.({
           requestId: call.requestId,

@@ -108,7 +108,9 @@ export function decodeRpcStatus(body: unknown): { code: number; message: string 
 const ALL_STATES_QUERY: ListJobsQuery = { states: JOB_STATES, pageSize: 1 };
 
 export function createV1Adapter(): UpstreamAdapter {
-  const post = (body: Record<string, unknown>): UpstreamRequest => ({
+  const post = (operation: 'list' | 'get', body: Record<string, unknown>): UpstreamRequest => ({
+    operation,
+    urlTemplate: '/v1/list-jobs',
     method: 'POST',
     path: '/v1/list-jobs',
     body: JSON.stringify(body),
@@ -125,9 +127,9 @@ export function createV1Adapter(): UpstreamAdapter {
       maxCreatedAfterAgeSecs: WINDOW_SECS,
       requiresCustomerId: true,
     },
-    listRequest: (query) => post(encodeListJobsRequest(query)),
+    listRequest: (query) => post('list', encodeListJobsRequest(query)),
     // One job: the list filtered by id, with every state so that a finished job is found.
-    getRequest: (jobId) => post(encodeListJobsRequest(ALL_STATES_QUERY, jobId)),
+    getRequest: (jobId) => post('get', encodeListJobsRequest(ALL_STATES_QUERY, jobId)),
     deadlineHeaders: (remainingMs) => ({
       // The upstream reads either name; both carry the remaining deadline (<int><unit>).
       'grpc-timeout': `${Math.max(1, Math.floor(remainingMs))}m`,

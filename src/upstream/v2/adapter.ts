@@ -124,8 +124,18 @@ export function createV2Adapter(): UpstreamAdapter {
         unsupported: 'corpus keys are 1–50 characters of letters, digits, `_`, `=` and `-`.',
       },
     },
-    listRequest: (query) => ({ method: 'GET', path: `/v2/jobs?${encodeListQuery(query)}` }),
-    getRequest: (jobId) => ({ method: 'GET', path: `/v2/jobs/${encodeURIComponent(jobId)}` }),
+    listRequest: (query) => ({
+      operation: 'list',
+      urlTemplate: '/v2/jobs',
+      method: 'GET',
+      path: `/v2/jobs?${encodeListQuery(query)}`,
+    }),
+    getRequest: (jobId) => ({
+      operation: 'get',
+      urlTemplate: '/v2/jobs/{job_id}',
+      method: 'GET',
+      path: `/v2/jobs/${encodeURIComponent(jobId)}`,
+    }),
     deadlineHeaders: (remainingMs) => ({
       'request-timeout-millis': String(Math.max(1, Math.floor(remainingMs))),
     }),
