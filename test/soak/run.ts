@@ -1,7 +1,8 @@
-// `npm run soak [-- --minutes N --rate R]`: N minutes (default 10) at a fixed request rate against the
-// gateway (a child process, as in production) in front of the simulator with faults sprinkled in (5% 503,
-// every 40th request reset, 1% 10 ms extra latency). Reports the gateway's RSS at start and end, event-loop
-// lag, and GraphQL outcomes by code. Loopback only; stops by itself. Not part of `npm test`.
+// `npm run soak [-- --minutes N --rate R --api v2|v1 --write]`: N minutes (default 10) at a fixed request
+// rate against the gateway (a child process, as in production, on a free port) in front of the simulator
+// with faults sprinkled in (5% 503, every 40th request reset). Reports the gateway's RSS after a one-minute
+// warm-up and at the end, event-loop lag, and GraphQL outcomes by code (warm-up excluded). Loopback only;
+// stops by itself; writes test/soak/results/latest.md only with --write. Not part of `npm test`.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
@@ -16,7 +17,8 @@ const option = (name: string, fallback: number) => {
 };
 const minutes = option('minutes', 10);
 const rate = option('rate', 150);
-const port = option('port', 4101);
+const api = args.includes('--api') ? args[args.indexOf('--api') + 1] : 'v2';
+if (api !== 'v1' && api !== 'v2') throw new Error('--api must be v1 or v2');
 
 const simulator = createSimulator();
 simulator.configure({
@@ -28,17 +30,30 @@ const upstream = await listenSimulator(simulator);
 const gateway = spawn(process.execPath, ['dist/main.mjs'], {
   env: {
     ...process.env,
-    PORT: String(port),
+    PORT: '0',
     HOST: '127.0.0.1',
     VECTARA_API_URL: upstream.url,
+    VECTARA_API_VERSION: api,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'production',
     UPSTREAM_TIMEOUT_MS: '5000',
     UPSTREAM_RETRIES: '2',
   },
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
-const base = `http://127.0.0.1:${port}`;
+// The port the gateway really listens on (it picked a free one).
+const base = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  gateway.stdout?.on('data', (chunk) => {
+    out += String(chunk);
+    const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
+    if (match) resolve(match[1]!.replace('localhost', '127.0.0.1'));
+  });
+  gateway.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
+});
+process.stdout.write(
+  `soak: ${minutes} min at ${rate} req/s against ${base} (Vectara API ${api}), after a 1-minute warm-up\n`,
+);
 const agent = new Agent({ connections: 64 });
 
 async function waitReady() {
@@ -62,15 +77,16 @@ async function metric(name: string): Promise<number> {
 
 const [account, second] = DEMO_ACCOUNTS;
 const accounts = [account!, second!];
-// Jobs within the upstream's 180-day window (older ones exist in the dataset but are never served).
-const windowStart = Date.now() / 1000 - 179 * 86_400;
+// The jobs the upstream serves, as the version names them: v1 keeps a 180-day window and shows no v2-only
+// job types; v2 shows every job, its id prefixed with `job_`.
+const windowStart = api === 'v1' ? Date.now() / 1000 - 179 * 86_400 : 0;
 const jobIds = new Map(
   accounts.map((a) => [
     a.customerId,
     simulator
       .jobsOf(a.customerId)
-      .filter((job) => job.createdAt > windowStart)
-      .map((job) => job.id),
+      .filter((job) => job.createdAt > windowStart && (api === 'v2' || !job.v2Only))
+      .map((job) => (api === 'v2' ? `job_${job.id}` : job.id)),
   ]),
 );
 const outcomes = new Map<string, number>();
@@ -173,6 +189,10 @@ try {
   await waitReady();
   // Warm-up: one minute at the soak's own rate, so that the baseline is the steady state, not a cold heap.
   await drive(60_000, false);
+  // Outcomes and errors count from here on: the warm-up is not part of the soak.
+  outcomes.clear();
+  unexpected = 0;
+  const callsBefore = simulator.calls;
   const rssStart = await metric('jobs_gateway_process_resident_memory_bytes');
   const sent = await drive(minutes * 60_000, true);
   const rssEnd = await metric('jobs_gateway_process_resident_memory_bytes');
@@ -183,7 +203,7 @@ try {
     `# Soak result`,
     ``,
     `${new Date().toISOString()}: ${minutes} min at ${rate} req/s (${sent} requests) against the simulator with 5% 503s,`,
-    `every 40th upstream request reset; gateway in its own process, NODE_ENV=production, UPSTREAM_RETRIES=2.`,
+    `every 40th upstream request reset; gateway in its own process (Vectara API ${api}), NODE_ENV=production, UPSTREAM_RETRIES=2.`,
     ``,
     `| figure | value |`,
     `|---|---|`,
@@ -191,7 +211,7 @@ try {
     `| RSS at the end | ${(rssEnd / 2 ** 20).toFixed(1)} MiB |`,
     `| RSS growth | ${growth.toFixed(1)} % |`,
     `| event-loop lag max (worst minute) | ${(maxLag * 1000).toFixed(1)} ms |`,
-    `| upstream calls (simulator) | ${simulator.calls} |`,
+    `| upstream calls (simulator, after the warm-up) | ${simulator.calls - callsBefore} |`,
     `| unexpected errors | ${unexpected} |`,
     ``,
     `| outcome | count |`,
@@ -200,8 +220,10 @@ try {
     ``,
   ].join('\n');
   process.stdout.write(`\n${report}`);
-  mkdirSync('test/soak/results', { recursive: true });
-  writeFileSync('test/soak/results/latest.md', report);
+  if (args.includes('--write')) {
+    mkdirSync('test/soak/results', { recursive: true });
+    writeFileSync('test/soak/results/latest.md', report);
+  }
   process.exitCode = unexpected === 0 && growth < 10 ? 0 : 1;
 } finally {
   gateway.kill('SIGTERM');
