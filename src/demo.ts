@@ -7,6 +7,7 @@ import { DEMO_ACCOUNTS } from './simulator/dataset';
 import { createSimulator } from './simulator/handler';
 import { listenSimulator } from './simulator/server';
 import type { ApiVersion } from './upstream/versions';
+import { attachWebSocket } from './ws';
 
 const config = loadOrExit(() => {
   const loaded = loadConfig();
@@ -45,6 +46,7 @@ const gateway = createGateway({
 });
 const server = createHttpServer(gateway.yoga, config.http);
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
+const websocket = attachWebSocket(server, gateway);
 const url = `http://localhost:${config.port}/graphql`;
 process.stdout.write(`
 jobs-gateway demo
@@ -67,6 +69,7 @@ Ctrl+C to stop.
 
 const stop = async () => {
   gateway.drain();
+  await websocket.drain();
   server.closeAllConnections();
   server.close();
   await gateway.close();

@@ -5,6 +5,7 @@ import { createHttpServer, listenOrExit } from './http';
 import { createLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
 import { createTracing } from './tracing';
+import { attachWebSocket } from './ws';
 
 const config = loadOrExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
@@ -18,6 +19,9 @@ const gateway = createGateway({
 });
 const server = createHttpServer(gateway.yoga, config.http);
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
+// graphql-ws on the same port and path (/graphql, by HTTP upgrade); attached once listening, so that a
+// listen error is reported once, by listenOrExit.
+const websocket = attachWebSocket(server, gateway);
 const { port } = server.address() as AddressInfo;
 logger.info(
   { port, host: config.host, upstream: config.vectaraApiUrl, apiVersion: config.apiVersion },
@@ -37,6 +41,7 @@ async function shutdown(signal: string) {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // /ready turns 503 and every stream (SSE, /graphql/stream) completes now, not at the forced close.
   gateway.drain();
+  await websocket.drain();
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), 10_000);
   force.unref();
