@@ -84,7 +84,7 @@ describe('graphql-ws', () => {
     const result = await client({}, { 'x-api-key': 'demo-api-key' })
       .iterate({ query: '{ jobs(first: 2, filter: { states: [COMPLETED] }) { edges { node { jobId } } } }' })
       .next();
-    expect((result.value?.data as any).jobs.edges).toHaveLength(2);
+    expect((result.value as any).data.jobs.edges).toHaveLength(2);
   });
 
   it('refuses a connection without credentials at connection_init with 4401 UNAUTHENTICATED, and makes no call', async () => {
