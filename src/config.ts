@@ -70,6 +70,11 @@ const envSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(5000),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((value) => /^rediss?:\/\/\S+$/.test(value), 'must be a redis:// or rediss:// URL')
+    .optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).default('jobs-gateway'),
   REQUIRE_CURSOR_SECRET: boolean.default(false),
@@ -107,6 +112,8 @@ export interface Config {
   /** Keys cursor tags and credential fingerprints; set the same value on every replica. */
   cursorSecret: string | undefined;
   production: boolean;
+  /** Redis for fleet-wide job watching (one poll per job and credential across replicas). */
+  redisUrl: string | undefined;
   /** OpenTelemetry tracing over OTLP/HTTP, on when the endpoint is set. */
   otel: { endpoint: string; serviceName: string } | undefined;
   /** Problems worth a warning at start (not fatal), e.g. no CURSOR_SECRET. */
@@ -117,7 +124,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const SECRET_VARIABLES = new Set(['CURSOR_SECRET']);
+const SECRET_VARIABLES = new Set(['CURSOR_SECRET', 'REDIS_URL']);
 
 function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.output<T> {
   // An empty variable means "unset", as in most shells' `VAR= cmd`.
@@ -141,8 +148,11 @@ const NO_CURSOR_SECRET =
 
 function cursorSecretWarnings(secret: string | undefined, required: boolean): string[] {
   if (secret !== undefined) return [];
-  if (required)
-    throw new ConfigError(`Invalid CURSOR_SECRET: required (REQUIRE_CURSOR_SECRET=true) but not set`);
+  if (required) {
+    throw new ConfigError(
+      'Invalid CURSOR_SECRET: required (REQUIRE_CURSOR_SECRET=true, or REDIS_URL set: replicas must share one) but not set',
+    );
+  }
   return [NO_CURSOR_SECRET];
 }
 
@@ -179,10 +189,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     cursorSecret: e.CURSOR_SECRET,
     production: e.NODE_ENV === 'production',
+    redisUrl: e.REDIS_URL,
     otel: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
       : undefined,
-    warnings: cursorSecretWarnings(e.CURSOR_SECRET, e.REQUIRE_CURSOR_SECRET),
+    // Replicas that share polls must share one fingerprint space: REDIS_URL makes CURSOR_SECRET required.
+    warnings: cursorSecretWarnings(e.CURSOR_SECRET, e.REQUIRE_CURSOR_SECRET || e.REDIS_URL !== undefined),
   };
 }
 

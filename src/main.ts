@@ -5,17 +5,20 @@ import { createHttpServer, listenOrExit } from './http';
 import { createLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
 import { createTracing } from './tracing';
+import { createRedisCoordinator } from './watch/redis-coordinator';
 import { attachWebSocket } from './ws';
 
 const config = loadOrExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
 for (const warning of config.warnings) logger.warn(warning);
 const tracing = config.otel ? createTracing(config.otel) : undefined;
+const coordinator = config.redisUrl ? createRedisCoordinator({ url: config.redisUrl, logger }) : undefined;
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
   upstreamUrl: config.vectaraApiUrl,
   logger,
   tracing,
+  coordinator,
 });
 const server = createHttpServer(gateway.yoga, config.http);
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
@@ -47,6 +50,7 @@ async function shutdown(signal: string) {
   force.unref();
   await closed;
   await gateway.close();
+  await coordinator?.close();
   // Spans still buffered go out before the process ends.
   await tracing
     ?.shutdown()

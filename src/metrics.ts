@@ -15,6 +15,8 @@ export interface GatewayMetrics {
     subscribers: () => number;
     pollLoops: () => number;
     refusedSubscriptions: () => number;
+    /** With REDIS_URL: whether job watches are coordinated across replicas right now. */
+    coordinated?: () => boolean;
   }): void;
 }
 
@@ -65,6 +67,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     registers: [registry],
     collect() {
       if (sources) this.set(sources.refusedSubscriptions());
+    },
+  });
+  new Gauge({
+    name: 'jobs_gateway_fleet_coordination',
+    help: 'With REDIS_URL: 1 while job watches are coordinated across replicas, 0 while Redis is unreachable (every replica polls for itself).',
+    registers: [registry],
+    collect() {
+      const coordinated = sources?.coordinated;
+      if (coordinated) this.set(coordinated() ? 1 : 0);
     },
   });
   new Gauge({

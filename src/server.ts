@@ -27,6 +27,7 @@ import { redact } from './upstream/errors';
 import type { Job } from './upstream/model';
 import { createUndiciTransport } from './upstream/transport';
 import { type ApiVersion, createAdapter } from './upstream/versions';
+import type { WatchCoordinator } from './watch/coordinator';
 import { createJobWatcher, type JobWatcher, type Scheduler } from './watch/job-watcher';
 
 export interface GatewayOptions {
@@ -68,6 +69,8 @@ export interface GatewayOptions {
   subscriptions?: { perCredential?: number; total?: number };
   /** Reserved /graphql/stream streams at once and how long one may wait for its event stream. */
   streams?: { maxReservations?: number; reservationTtlMs?: number };
+  /** Fleet-wide job watching (watch/redis-coordinator.ts); each replica polls alone when absent. */
+  coordinator?: WatchCoordinator;
   /** OpenTelemetry tracing (tracing.ts); off when absent. */
   tracing?: Tracing;
   /** Max sockets to the upstream (undici pool; default 128). */
@@ -201,6 +204,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     maxSubscriptionsPerCredential: options.subscriptions?.perCredential,
     maxSubscriptions: options.subscriptions?.total,
+    coordinator: options.coordinator,
   });
   const contextDeps: ContextDeps = {
     upstream,
@@ -216,6 +220,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     subscribers: () => watcher.activeSubscribers,
     pollLoops: () => watcher.activeLoops,
     refusedSubscriptions: () => watcher.refusedSubscriptions,
+    coordinated: options.coordinator ? () => options.coordinator?.coordinated ?? false : undefined,
   });
 
   let draining = false;

@@ -24,6 +24,7 @@ describe('config', () => {
       http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
       cursorSecret: undefined,
       production: false,
+      redisUrl: undefined,
       otel: undefined,
       warnings: [expect.stringMatching(/^CURSOR_SECRET is not set/)],
     });

@@ -3,13 +3,14 @@
 // after a terminal state, and stops as soon as its last subscriber leaves. Polls of different credentials
 // are never merged: the fingerprint is part of the loop's key.
 import { Repeater } from '@repeaterjs/repeater';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { gatewayError, upstreamGraphQLError } from '../errors';
 import type { Logger } from '../logger';
 import type { Credentials, UpstreamClient } from '../upstream/client';
 import { UpstreamError } from '../upstream/errors';
 import { type Job, TERMINAL_STATES } from '../upstream/model';
 import { isTransient } from '../upstream/retry';
+import type { LoopMessage, LoopRole, WatchCoordinator } from './coordinator';
 
 /** Schedules `run` after `ms`; returns a cancel function. Injected by tests to drive polls by hand. */
 export type Scheduler = (run: () => void, ms: number) => () => void;
@@ -40,6 +41,8 @@ export interface JobWatcherOptions {
   maxSubscriptionsPerCredential?: number;
   /** Open subscriptions in this process. */
   maxSubscriptions?: number;
+  /** Fleet-wide coordination (Redis): one poll per loop across replicas. Absent: every loop polls itself. */
+  coordinator?: WatchCoordinator;
 }
 
 export const SUBSCRIPTION_LIMITS = { perCredential: 50, total: 5000 } as const;
@@ -98,6 +101,10 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     }
   };
 
+  /** A loop's lease lasts 1.5 intervals, renewed every interval by its holder; others look every half one. */
+  const leaseMs = options.intervalMs * 1.5;
+  const coordinator = options.coordinator;
+
   class PollLoop {
     readonly sinks = new Set<Sink>();
     last: Job | undefined;
@@ -105,11 +112,19 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     cancelTimer: (() => void) | undefined;
     readonly abort = new AbortController();
     ended = false;
+    role: LoopRole = 'local';
+    stopListening: (() => void) | undefined;
 
     constructor(
       readonly key: string,
       readonly request: WatchRequest,
     ) {}
+
+    start() {
+      // Other replicas' news about this loop reaches this replica's subscribers too.
+      this.stopListening = coordinator?.listen(this.key, (message) => this.apply(message));
+      void this.tick(true);
+    }
 
     add(sink: Sink) {
       this.sinks.add(sink);
@@ -126,6 +141,9 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       this.ended = true;
       this.cancelTimer?.();
       this.abort.abort();
+      this.stopListening?.();
+      // Hand the loop over at once if other replicas still have subscribers.
+      if (this.role === 'leader') void coordinator?.release(this.key);
       loops.delete(this.key);
       for (const sink of this.sinks) sink.end();
     }
@@ -134,17 +152,49 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       for (const sink of this.sinks) sink.push(event);
     }
 
-    async poll() {
+    /** One interval: poll if this replica holds the loop (or nobody coordinates), else wait for news. */
+    async tick(first = false) {
       this.cancelTimer = undefined;
-      let job: Job | undefined;
+      if (coordinator) {
+        this.role = await coordinator.claim(this.key, leaseMs);
+        if (this.ended) return;
+        if (this.role === 'follower') {
+          // Joining a running loop: its latest news now, from Redis, or one poll of our own if there is none.
+          if (first && !this.last) {
+            const latest = await coordinator.latest(this.key);
+            if (this.ended) return;
+            if (latest) this.apply(latest);
+            else await this.poll(false);
+            if (this.ended) return;
+          }
+          this.cancelTimer = schedule(() => void this.tick(), options.intervalMs / 2);
+          return;
+        }
+      }
+      await this.poll(this.role === 'leader');
+      if (!this.ended && !this.cancelTimer)
+        this.cancelTimer = schedule(() => void this.tick(), options.intervalMs);
+    }
+
+    /** Asks the upstream; what it says goes to this replica's subscribers and, when leading, to the others. */
+    async poll(lead: boolean) {
+      let message: LoopMessage;
       try {
-        job =
-          (await options.upstream.getJob(this.request.jobId, {
-            credentials: this.request.credentials,
-            signal: this.abort.signal,
-            requestId: this.request.requestId,
-            tenant: this.request.credentialPrint,
-          })) ?? undefined;
+        const job = await options.upstream.getJob(this.request.jobId, {
+          credentials: this.request.credentials,
+          signal: this.abort.signal,
+          requestId: this.request.requestId,
+          tenant: this.request.credentialPrint,
+        });
+        message = job
+          ? { kind: 'job', job }
+          : errorMessage(
+              gatewayError(
+                'NOT_FOUND',
+                `No job with jobId ${JSON.stringify(this.request.jobId.slice(0, 80))} in this account.`,
+              ),
+            );
+        this.failures = 0;
       } catch (error) {
         if (this.ended) return;
         this.failures++;
@@ -152,40 +202,33 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
         // after maxFailures polls in a row.
         const retryable =
           error instanceof UpstreamError && (isTransient(error) || error.kind === 'circuit-open');
-        const final = !retryable || this.failures >= maxFailures;
-        if (final) {
-          options.logger?.warn({ err: error, failures: this.failures }, 'job watch gave up');
-          this.broadcast({
-            error: error instanceof UpstreamError ? upstreamGraphQLError(error) : unexpected(),
-          });
-          this.stop();
+        if (retryable && this.failures < maxFailures) {
+          const backoff = Math.min(maxBackoffMs, options.intervalMs * 2 ** this.failures);
+          this.cancelTimer = schedule(() => void this.tick(), backoff);
           return;
         }
-        const backoff = Math.min(maxBackoffMs, options.intervalMs * 2 ** this.failures);
-        this.cancelTimer = schedule(() => void this.poll(), backoff);
-        return;
+        options.logger?.warn({ err: error, failures: this.failures }, 'job watch gave up');
+        message = errorMessage(error instanceof UpstreamError ? upstreamGraphQLError(error) : unexpected());
       }
       if (this.ended) return;
-      this.failures = 0;
-      if (!job) {
-        this.broadcast({
-          error: gatewayError(
-            'NOT_FOUND',
-            `No job with jobId ${JSON.stringify(this.request.jobId.slice(0, 80))} in this account.`,
-          ),
-        });
+      if (lead) void coordinator?.publish(this.key, message);
+      this.apply(message);
+    }
+
+    /** News about the job, from this replica's poll or another's: relay changes, end on a final state. */
+    apply(message: LoopMessage) {
+      if (this.ended) return;
+      if (message.kind === 'error') {
+        this.broadcast({ error: new GraphQLError(message.message, { extensions: message.extensions }) });
         this.stop();
         return;
       }
+      const { job } = message;
       if (!this.last || changed(this.last, job)) {
         this.last = job;
         this.broadcast({ job });
       }
-      if (TERMINAL_STATES.has(job.state)) {
-        this.stop();
-        return;
-      }
-      this.cancelTimer = schedule(() => void this.poll(), options.intervalMs);
+      if (TERMINAL_STATES.has(job.state)) this.stop();
     }
   }
 
@@ -208,7 +251,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
         }
         const sink: Sink = { push: (event) => void push(event), end: () => stop() };
         loop.add(sink);
-        if (fresh) void loop.poll();
+        if (fresh) loop.start();
         await stop;
         release(request);
         loop.remove(sink);
@@ -246,6 +289,10 @@ function limitError(limit: 'per-credential' | 'total', max: number): GraphQLErro
       : `These credentials already hold ${max} open subscriptions (the most allowed); end some before starting more.`,
     { reason: 'SUBSCRIPTION_LIMIT', limit },
   );
+}
+
+function errorMessage(error: GraphQLError): LoopMessage {
+  return { kind: 'error', message: error.message, extensions: { ...error.extensions } };
 }
 
 function unexpected(): GraphQLError {

@@ -1,0 +1,28 @@
+// Fleet-wide coordination of job polls (REDIS_URL): across replicas, one poll loop per (credential
+// fingerprint, job). A lease decides which replica polls; what it sees is published to the others, which
+// only relay it to their own subscribers. Without a coordinator (one replica) every loop polls itself.
+import type { Job } from '../upstream/model';
+
+/** What a polling replica tells the others about one loop. Never credentials: a job, or an error to relay. */
+export type LoopMessage =
+  | { kind: 'job'; job: Job }
+  | { kind: 'error'; message: string; extensions: Record<string, unknown> };
+
+/** This replica's part in one loop right now. `local`: no coordination (Redis unreachable): poll yourself. */
+export type LoopRole = 'leader' | 'follower' | 'local';
+
+export interface WatchCoordinator {
+  /** Takes or renews the lease on a loop for `ttlMs`; says whether this replica polls it. */
+  claim(loop: string, ttlMs: number): Promise<LoopRole>;
+  /** Gives the lease up (the last local subscriber left), so that another replica takes over at once. */
+  release(loop: string): Promise<void>;
+  /** Sends a loop's news to the other replicas, and keeps it as the loop's latest for late joiners. */
+  publish(loop: string, message: LoopMessage): Promise<void>;
+  /** The loop's latest news, if a replica published any recently. */
+  latest(loop: string): Promise<LoopMessage | undefined>;
+  /** Hears the other replicas' news about a loop; returns the unsubscribe. */
+  listen(loop: string, onMessage: (message: LoopMessage) => void): () => void;
+  /** true while coordinated, false while degraded to local polling. */
+  readonly coordinated: boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,134 @@
+// The WatchCoordinator over Redis (ioredis): a lease per loop (SET NX PX, renewed by its holder in one Lua
+// step), Redis pub/sub for the news, and a short-lived "latest" key for replicas that join a running loop.
+// Keys and messages hold keyed fingerprints, job ids and job payloads only — never credentials. When Redis
+// cannot be reached, claim() answers `local`: every replica polls for itself (streams go on), and
+// coordination resumes by itself once Redis answers again.
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger';
+import type { LoopMessage, LoopRole, WatchCoordinator } from './coordinator';
+
+const PREFIX = 'jobs-gateway:watch:';
+/** How long a loop's latest news stays readable for a replica that joins late. */
+const LATEST_TTL_MS = 60_000;
+
+// Take the lease if free, renew it if ours: 1 = ours, 0 = another replica's.
+const CLAIM = `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface RedisCoordinatorOptions {
+  url: string;
+  logger?: Logger;
+  /** Told when coordination is lost or regained (metrics). */
+  onChange?: (coordinated: boolean) => void;
+}
+
+export function createRedisCoordinator(options: RedisCoordinatorOptions): WatchCoordinator {
+  const replica = randomUUID();
+  const settings = {
+    // Fail fast while Redis is away (the caller falls back to local polling), reconnect in the background.
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+  };
+  const commands = new Redis(options.url, { ...settings, enableOfflineQueue: false });
+  const subscriber = new Redis(options.url, settings);
+  const listeners = new Map<string, Set<(message: LoopMessage) => void>>();
+  let coordinated = true;
+  // Errors surface through failed commands; without a listener ioredis would print each reconnect attempt.
+  commands.on('error', () => undefined);
+  subscriber.on('error', () => undefined);
+
+  const name = (loop: string) => createHash('sha256').update(loop).digest('base64url').slice(0, 32);
+  const setCoordinated = (next: boolean) => {
+    if (next === coordinated) return;
+    coordinated = next;
+    options.onChange?.(next);
+    if (next) options.logger?.info('job watch coordination over Redis resumed');
+    else options.logger?.warn('Redis unreachable: job watches fall back to polling on every replica');
+  };
+  const attempt = async <T>(work: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      const result = await work();
+      setCoordinated(true);
+      return result;
+    } catch {
+      setCoordinated(false);
+      return fallback;
+    }
+  };
+
+  subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
+    const loop = channel.toString().slice(`${PREFIX}news:`.length);
+    const handlers = listeners.get(loop);
+    if (!handlers) return;
+    let parsed: { from?: string; message?: LoopMessage };
+    try {
+      parsed = JSON.parse(payload.toString());
+    } catch {
+      return;
+    }
+    if (parsed.from === replica || !parsed.message) return;
+    for (const handler of handlers) handler(parsed.message);
+  });
+
+  return {
+    claim: (loop, ttlMs) =>
+      attempt(async () => {
+        const ours = await commands.eval(
+          CLAIM,
+          1,
+          `${PREFIX}lease:${name(loop)}`,
+          replica,
+          String(Math.ceil(ttlMs)),
+        );
+        return (ours === 1 ? 'leader' : 'follower') as LoopRole;
+      }, 'local' as LoopRole),
+    release: (loop) =>
+      attempt(async () => {
+        await commands.eval(RELEASE, 1, `${PREFIX}lease:${name(loop)}`, replica);
+      }, undefined),
+    publish: (loop, message) =>
+      attempt(async () => {
+        const text = JSON.stringify({ from: replica, message });
+        await commands
+          .multi()
+          .publish(`${PREFIX}news:${name(loop)}`, text)
+          .set(`${PREFIX}latest:${name(loop)}`, text, 'PX', LATEST_TTL_MS)
+          .exec();
+      }, undefined),
+    latest: (loop) =>
+      attempt(async () => {
+        const text = await commands.get(`${PREFIX}latest:${name(loop)}`);
+        return text ? ((JSON.parse(text) as { message?: LoopMessage }).message ?? undefined) : undefined;
+      }, undefined),
+    listen(loop, onMessage) {
+      const key = name(loop);
+      let handlers = listeners.get(key);
+      if (!handlers) {
+        handlers = new Set();
+        listeners.set(key, handlers);
+        subscriber.subscribe(`${PREFIX}news:${key}`).catch(() => undefined);
+      }
+      handlers.add(onMessage);
+      return () => {
+        handlers.delete(onMessage);
+        if (handlers.size === 0) {
+          listeners.delete(key);
+          subscriber.unsubscribe(`${PREFIX}news:${key}`).catch(() => undefined);
+        }
+      };
+    },
+    get coordinated() {
+      return coordinated;
+    },
+    async close() {
+      commands.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
