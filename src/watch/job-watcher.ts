@@ -159,14 +159,14 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
         this.role = await coordinator.claim(this.key, leaseMs);
         if (this.ended) return;
         if (this.role === 'follower') {
-          // Joining a running loop: its latest news now, from Redis, or one poll of our own if there is none.
-          if (first && !this.last) {
-            const latest = await coordinator.latest(this.key);
-            if (this.ended) return;
-            if (latest) this.apply(latest);
-            else await this.poll(false);
-            if (this.ended) return;
-          }
+          // Another replica polls. Its news arrives over pub/sub; the latest news is also read here at every
+          // look, so that a message pub/sub dropped (or sent before this replica listened) is never missed.
+          const latest = await coordinator.latest(this.key);
+          if (this.ended) return;
+          if (latest) this.apply(latest);
+          // Joining a running loop that has no news yet: one poll of our own, so subscribers see the job now.
+          else if (first) await this.poll(false);
+          if (this.ended) return;
           this.cancelTimer = schedule(() => void this.tick(), options.intervalMs / 2);
           return;
         }

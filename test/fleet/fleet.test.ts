@@ -170,13 +170,14 @@ describe.skipIf(!hasRedis)('several replicas with Redis', () => {
     await upstream?.close();
   });
 
+  // The simulator's clock has whole seconds: a job queued for N seconds is queued for N-1 to N real seconds.
   const jobFor = (queuedSecs: number, runSecs: number) => {
     const job = sim.addJob({ queuedForSecs: queuedSecs, runForSecs: runSecs });
     return `job_${job.id}`;
   };
 
   it('(a) 50 subscribers of one job over both replicas: one upstream poll per interval in total, everyone sees every state', async () => {
-    const jobId = jobFor(1, 1);
+    const jobId = jobFor(2, 1);
     const started = performance.now();
     const streams = Array.from({ length: 50 }, (_, i) => watch(replicas[i % 2]!, jobId));
     const seen = await Promise.all(streams);

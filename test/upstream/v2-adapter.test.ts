@@ -34,6 +34,8 @@ describe('v2 adapter', () => {
   it('gets one job by its percent-encoded id (ids hold /, + and =)', () => {
     const id = 'job_SDIzYktHMzNHMlJpZkzTS1pH6sgmcyW5XtEaReE/K9iMZg==';
     expect(adapter.getRequest(id)).toEqual({
+      operation: 'get',
+      urlTemplate: '/v2/jobs/{job_id}',
       method: 'GET',
       path: '/v2/jobs/job_SDIzYktHMzNHMlJpZkzTS1pH6sgmcyW5XtEaReE%2FK9iMZg%3D%3D',
     });
