@@ -41,6 +41,11 @@ describe('config', () => {
       introspection: true,
     });
     expect(() => loadConfig({ REQUIRE_CURSOR_SECRET: 'true' })).toThrow(/CURSOR_SECRET: required/);
+    // Replicas that share polls through Redis must share one fingerprint space.
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/REDIS_URL set/);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CURSOR_SECRET: 'x'.repeat(32) }).redisUrl).toBe(
+      'redis://127.0.0.1:6379',
+    );
     expect(loadConfig({ CURSOR_SECRET: 'x'.repeat(32) }).warnings).toEqual([]);
   });
 
