@@ -1,8 +1,8 @@
 // Batching `Corpus.jobs` across corpora (federation): when a router asks N corpora for their first page with
-// the same arguments, one upstream call lists all N corpora (page size 100). If that page is complete
-// (empty pageKey), it is split per corpus in upstream order; otherwise each corpus falls back to its own
-// call. Either way a corpus gets the same jobs and pageInfo; only a last edge that has more jobs after it may
-// carry a differently shaped (but equivalent) cursor.
+// the same arguments, one upstream call lists all N corpora (page size 100), split per corpus in upstream
+// order. A corpus whose first page that call does not settle (an incomplete combined list holding no more
+// than `first` of its jobs) falls back to its own call. Either way a corpus gets the same jobs and pageInfo;
+// only a last edge that has more jobs after it may carry a differently shaped (but equivalent) cursor.
 import DataLoader from 'dataloader';
 import type { ListJobsPage, ListJobsQuery } from '../upstream/model';
 import {
@@ -75,17 +75,15 @@ export function createCorpusJobsLoader(deps: CorpusJobsDeps) {
           }
           const complete = page.pageKey === '';
           await Promise.all(
-            group.map((request) =>
-              settle(request, async () =>
-                complete
-                  ? fromCompleteList(
-                      page.jobs.filter((job) => job.corpusKeys.includes(request.corpusKey)),
-                      request,
-                      deps,
-                    )
-                  : single(request),
-              ),
-            ),
+            group.map((request) => {
+              const jobs = page.jobs.filter((job) => job.corpusKeys.includes(request.corpusKey));
+              // The batch page is a prefix of the combined list, so it holds a prefix of each corpus's list:
+              // that is the corpus's whole list when the batch is complete, and enough for its first page
+              // when it holds more than `first` of its jobs (which also proves hasNextPage). Otherwise the
+              // corpus needs its own call.
+              const enough = complete || jobs.length > request.first;
+              return settle(request, async () => (enough ? fromListPrefix(jobs, request, deps) : single(request)));
+            }),
           );
         }),
       );
@@ -112,10 +110,11 @@ function argumentsKey(request: CorpusJobsRequest): string {
 }
 
 /**
- * The first page of a corpus whose whole list is known. Cursors are those of the single-corpus path: the
- * position after edge i is "first page (size `first`), skip i+1", and the end of the list is the end cursor.
+ * The first page of a corpus from a known prefix of its list (its whole list, or more than `first` of its
+ * jobs). Cursors are those of the single-corpus path: the position after edge i is "first page (size
+ * `first`), skip i+1"; after the last job of a whole list, the end cursor.
  */
-function fromCompleteList(
+function fromListPrefix(
   jobs: ListJobsPage['jobs'],
   request: CorpusJobsRequest,
   deps: CorpusJobsDeps,

@@ -141,11 +141,11 @@ describe.each(VERSIONS)('Corpus.jobs batching across corpora on %s', (version) =
     expect(total).toBeGreaterThan(3);
   });
 
-  it('falls back to one call per corpus when the combined page is not complete, with the same jobs', async () => {
+  it('serves every corpus from an incomplete combined page that holds more than `first` of its jobs: 1 call, the same jobs', async () => {
     harness = startHarness({ apiVersion: version });
     const batched = await harness.query(ENTITIES, { reps, states: FINISHED });
     expect(batched.errors).toBeUndefined();
-    expect(harness.sim.calls).toBe(6);
+    expect(harness.sim.calls).toBe(1);
     const single = await perCorpus(FINISHED);
     const strip = (corpora: any[]) =>
       corpora.map((corpus) => ({
@@ -160,6 +160,30 @@ describe.each(VERSIONS)('Corpus.jobs batching across corpora on %s', (version) =
         corpusIds: [ids[index]!],
       }).slice(0, 3);
       expect(corpus.jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(expected.map(harness.jobId));
+    }
+  });
+
+  it('falls back to its own call only for a corpus the combined page does not settle', async () => {
+    harness = startHarness({ apiVersion: version });
+    const first = 18;
+    const query = ENTITIES.replace('first: 3', `first: ${first}`);
+    const batched = await harness.query(query, { reps, states: FINISHED });
+    expect(batched.errors).toBeUndefined();
+    // The combined page: the first 100 jobs of the 5 corpora. A corpus with more than `first` of them is
+    // settled by it; each other one costs one call of its own.
+    const combined = expectedJobs(harness, CUSTOMER_A, { states: FINISHED, corpusIds: ids }).slice(0, 100);
+    const unsettled = ids.filter(
+      (id) => combined.filter((job) => job.corpusIds.includes(id)).length <= first,
+    );
+    expect(unsettled.length).toBeGreaterThan(0);
+    expect(unsettled.length).toBeLessThan(ids.length);
+    expect(harness.sim.calls).toBe(1 + unsettled.length);
+    for (const [index, corpus] of batched.data._entities.entries()) {
+      const expected = expectedJobs(harness, CUSTOMER_A, { states: FINISHED, corpusIds: [ids[index]!] });
+      expect(corpus.jobs.edges.map((edge: any) => edge.node.jobId)).toEqual(
+        expected.slice(0, first).map(harness.jobId),
+      );
+      expect(corpus.jobs.pageInfo.hasNextPage).toBe(expected.length > first);
     }
   });
 
