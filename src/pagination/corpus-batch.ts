@@ -82,7 +82,9 @@ export function createCorpusJobsLoader(deps: CorpusJobsDeps) {
               // when it holds more than `first` of its jobs (which also proves hasNextPage). Otherwise the
               // corpus needs its own call.
               const enough = complete || jobs.length > request.first;
-              return settle(request, async () => (enough ? fromListPrefix(jobs, request, deps) : single(request)));
+              return settle(request, async () =>
+                enough ? fromListPrefix(jobs, request, deps) : single(request),
+              );
             }),
           );
         }),

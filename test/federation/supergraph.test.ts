@@ -132,8 +132,8 @@ describe.each(WORLDS)(
         }
       }
       // Six corpora's first pages, settled by one combined upstream call.
-    expect(harness.sim.calls).toBe(1);
-    // Every upstream call carried the caller's credentials, forwarded by the router.
+      expect(harness.sim.calls).toBe(1);
+      // Every upstream call carried the caller's credentials, forwarded by the router.
       expect(harness.sim.recorded.length).toBeGreaterThan(0);
       for (const call of harness.sim.recorded) expect(call.headers['x-api-key']).toBe('demo-api-key');
     });
