@@ -25,6 +25,7 @@ import {
 } from './upstream/client';
 import { redact } from './upstream/errors';
 import type { Job } from './upstream/model';
+import { createCallSharing } from './upstream/sharing';
 import { createUndiciTransport } from './upstream/transport';
 import { type ApiVersion, createAdapter } from './upstream/versions';
 import type { WatchCoordinator } from './watch/coordinator';
@@ -71,6 +72,8 @@ export interface GatewayOptions {
   streams?: { maxReservations?: number; reservationTtlMs?: number };
   /** Fleet-wide job watching (watch/redis-coordinator.ts); each replica polls alone when absent. */
   coordinator?: WatchCoordinator;
+  /** Reuse an upstream answer for this long per credential (RESPONSE_CACHE_TTL_MS; default 0: in-flight sharing only). */
+  responseCacheTtlMs?: number;
   /** OpenTelemetry tracing (tracing.ts); off when absent. */
   tracing?: Tracing;
   /** Max sockets to the upstream (undici pool; default 128). */
@@ -156,6 +159,7 @@ export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstre
     subscriptions: config.subscriptions,
     breaker: config.breaker,
     upstreamConcurrencyPerCredential: config.upstreamConcurrencyPerCredential,
+    responseCacheTtlMs: config.responseCacheTtlMs,
   };
 }
 
@@ -191,6 +195,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxBodyBytes: options.maxUpstreamBodyBytes,
       maxConcurrentPerTenant: options.upstreamConcurrencyPerCredential ?? 32,
       tracer: options.tracing?.attempts,
+      sharing: createCallSharing({ ttlMs: options.responseCacheTtlMs ?? 0, now: options.now }),
       onAttempt: (event) => {
         metrics?.recordAttempt(event);
         if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');
@@ -333,6 +338,7 @@ function logUnknownEnums(logger: Logger, client: UpstreamClient): UpstreamClient
   };
   return {
     capabilities: client.capabilities,
+    invalidate: (tenant) => client.invalidate(tenant),
     async listJobs(query, call) {
       const page = await client.listJobs(query, call);
       report(page.jobs, call);

@@ -10,6 +10,7 @@ import { describeContentType, parseRetryAfter, UpstreamError } from './errors';
 import { createTenantLimiter } from './fair-share';
 import type { Job, ListJobsPage, ListJobsQuery, UpstreamCapabilities } from './model';
 import { backoffDelayMs, isRateLimited, isTransient, sleep } from './retry';
+import type { CallSharing } from './sharing';
 
 /** The transport seam: any WHATWG fetch (global fetch, undici, or a test's in-process handler). */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -32,6 +33,8 @@ export interface CallOptions {
   tenant?: string;
   /** The caller's trace context (an OpenTelemetry Context), parent of the attempts' spans. */
   trace?: unknown;
+  /** Never answer from the response cache (job watch polls must see changes). */
+  fresh?: boolean;
 }
 
 /** Spans for upstream attempts (tracing.ts); optional. */
@@ -87,6 +90,8 @@ export interface UpstreamClientOptions {
   /** Upstream calls of one credential (CallOptions.tenant) running at once; more wait (fair-share.ts). */
   maxConcurrentPerTenant?: number;
   tracer?: AttemptTracer;
+  /** Shares identical calls of one credential (in flight, and within RESPONSE_CACHE_TTL_MS when set). */
+  sharing?: CallSharing;
 }
 
 /**
@@ -101,6 +106,8 @@ export interface UpstreamClient {
   listJobs(query: ListJobsQuery, call: CallOptions): Promise<ListJobsPage>;
   /** One job by id, whatever its state; null when the upstream has no such job (404 / NOT_FOUND / absent). */
   getJob(jobId: string, call: CallOptions): Promise<Job | null>;
+  /** Forgets the answers kept for one credential (its fingerprint): a watched job of theirs changed. */
+  invalidate(tenant: string): void;
 }
 
 const TIMEOUT_REASON = Symbol('attempt-timeout');
@@ -243,10 +250,30 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   }
 
+  /** A call identical to one of the same credential still running (or answered recently) is shared. */
+  function shared<T>(
+    request: UpstreamRequest,
+    decode: (body: Record<string, unknown>) => T,
+    call: CallOptions,
+  ): Promise<T> {
+    if (!options.sharing || !call.tenant) return perform(request, decode, call);
+    const key = `${call.tenant}\u0000${request.method} ${request.path}\u0000${request.body ?? ''}`;
+    return options.sharing
+      .run(key, call.signal, (signal) => perform(request, decode, { ...call, signal }), call.fresh)
+      .catch((error: unknown) => {
+        // This caller left before the shared call answered: the same cancellation as an unshared call.
+        if (call.signal?.aborted && !(error instanceof UpstreamError)) throw cancelled();
+        throw error;
+      });
+  }
+
   return {
     capabilities: adapter.capabilities,
+    invalidate(tenant) {
+      options.sharing?.invalidate(`${tenant}\u0000`);
+    },
     async listJobs(query, call) {
-      const page = await perform(adapter.listRequest(query), adapter.decodePage, call);
+      const page = await shared(adapter.listRequest(query), adapter.decodePage, call);
       if (
         page.pageKey.length > MAX_PAGE_KEY_BYTES / 3 &&
         Buffer.byteLength(page.pageKey) > MAX_PAGE_KEY_BYTES
@@ -261,7 +288,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     },
     async getJob(jobId, call) {
       try {
-        return await perform(adapter.getRequest(jobId), (body) => adapter.decodeJob(body, jobId), call);
+        return await shared(adapter.getRequest(jobId), (body) => adapter.decodeJob(body, jobId), call);
       } catch (error) {
         // "No such job" is an answer, not a failure: null, on either version's way of saying it.
         if (error instanceof UpstreamError && (error.httpStatus === 404 || error.code === 'NOT_FOUND'))

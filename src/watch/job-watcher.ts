@@ -185,6 +185,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
           signal: this.abort.signal,
           requestId: this.request.requestId,
           tenant: this.request.credentialPrint,
+          fresh: true,
         });
         message = job
           ? { kind: 'job', job }
@@ -225,6 +226,8 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       }
       const { job } = message;
       if (!this.last || changed(this.last, job)) {
+        // A kept answer of these credentials may show the job as it was: forget them.
+        if (this.last) options.upstream.invalidate(this.request.credentialPrint);
         this.last = job;
         this.broadcast({ job });
       }
