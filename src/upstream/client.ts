@@ -257,6 +257,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     call: CallOptions,
   ): Promise<T> {
     if (!options.sharing || !call.tenant) return perform(request, decode, call);
+    if (call.signal?.aborted) return Promise.reject(cancelled());
     const key = `${call.tenant}\u0000${request.method} ${request.path}\u0000${request.body ?? ''}`;
     return options.sharing
       .run(key, call.signal, (signal) => perform(request, decode, { ...call, signal }), call.fresh)

@@ -68,13 +68,18 @@ export function createCallSharing(options: CallSharingOptions = {}): CallSharing
 
   return {
     run(key, signal, work, fresh = false) {
+      // A caller already gone neither starts nor joins a call.
+      if (signal?.aborted) return Promise.reject(signal.reason);
       const kept = answers.get(key);
       if (kept && !fresh && kept.expires > now()) return Promise.resolve(kept.value as never);
       if (kept) answers.delete(key);
       const entry = inFlight.get(key) ?? start(key, work as (signal: AbortSignal) => Promise<unknown>);
       entry.waiters++;
       return new Promise((resolve, reject) => {
+        let waiting = true;
         const leave = () => {
+          if (!waiting) return;
+          waiting = false;
           entry.waiters--;
           if (entry.waiters > 0) return;
           // The last waiter left: nobody wants the answer any more. Later callers start afresh.
@@ -85,17 +90,18 @@ export function createCallSharing(options: CallSharingOptions = {}): CallSharing
           leave();
           reject(signal?.reason);
         };
-        if (signal?.aborted) return onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });
         entry.promise.then(
           (value) => {
             signal?.removeEventListener('abort', onAbort);
-            entry.waiters--;
+            if (waiting) entry.waiters--;
+            waiting = false;
             resolve(value as never);
           },
           (error: unknown) => {
             signal?.removeEventListener('abort', onAbort);
-            entry.waiters--;
+            if (waiting) entry.waiters--;
+            waiting = false;
             reject(error);
           },
         );

@@ -42,9 +42,10 @@ describe('resilience', () => {
       sim.configure({ random: { fault: 'hang', probability: 1 } });
       const requests = 50;
       const results = await Promise.all(
-        Array.from({ length: requests }, async () => {
+        Array.from({ length: requests }, async (_, i) => {
           const started = performance.now();
-          const result = await post(gateway);
+          // Distinct queries: identical ones of one credential would share a single upstream call.
+          const result = await post(gateway, LIST.replace('first: 5', `first: ${i + 1}`));
           return { code: result.errors?.[0]?.extensions?.code, ms: performance.now() - started };
         }),
       );
