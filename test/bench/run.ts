@@ -1,10 +1,14 @@
-// `npm run bench [-- --quick]`: what the gateway costs over calling the upstream directly and over a plain
-// keep-alive proxy hop, measured side by side in one run. The system under test (proxy, gateway) is pinned
+// `npm run bench [-- --quick] [-- --write]`: what the gateway costs over calling the upstream directly, over a
+// plain keep-alive proxy hop and against the ceiling (a GraphQL-free handler doing the same transform,
+// ceiling.ts), measured side by side in one run; a second gateway with RESPONSE_CACHE_TTL_MS shows what the
+// opt-in cache buys (the main gateway runs with it off). Ports are picked free; results are printed, and
+// written to test/bench/results/ only with --write. The system under test (proxy, gateway) is pinned
 // to core 0 with taskset; this runner (autocannon) and the simulator share core 1. Interleaved A B C per
 // repetition after a warm-up, medians reported. Every response is checked (status 200, no errors, the right
 // number of jobs): a fast error is not a result. Loopback only; not part of `npm test`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { request } from 'undici';
@@ -13,10 +17,21 @@ const quick = process.argv.includes('--quick');
 const REPS = quick ? 1 : 3;
 const DURATION = quick ? 1 : 3;
 const WARMUP = 1;
-const SIM_PORT = 4311;
-const PROXY_PORT = 4312;
-const GATEWAY_PORT = 4313;
-const MESH_PORT = 4314;
+const write = process.argv.includes('--write');
+/** A port nobody listens on right now (the bench's processes then take it). */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+const SIM_PORT = await freePort();
+const PROXY_PORT = await freePort();
+const GATEWAY_PORT = await freePort();
+const MESH_PORT = await freePort();
+const CEILING_PORT = await freePort();
+const CACHED_PORT = await freePort();
 /** GraphQL Mesh + Hive Gateway over the OpenAPI document, when `npm run bench:mesh-setup` has prepared it. */
 const MESH_SUPERGRAPH = 'test/bench/mesh/supergraph.graphql';
 const withMesh = existsSync(MESH_SUPERGRAPH) && !process.argv.includes('--no-mesh');
@@ -33,8 +48,15 @@ const QUERY = `query Bench($first: Int!) {
   }
 }`;
 
-type Target = 'direct' | 'proxy' | 'gateway' | 'mesh';
-const TARGETS: Target[] = withMesh ? ['direct', 'proxy', 'gateway', 'mesh'] : ['direct', 'proxy', 'gateway'];
+type Target = 'direct' | 'proxy' | 'ceiling' | 'gateway' | 'cached' | 'mesh';
+const TARGETS: Target[] = [
+  'direct',
+  'proxy',
+  'ceiling',
+  'gateway',
+  'cached',
+  ...(withMesh ? (['mesh'] as const) : []),
+];
 const MESH_QUERY = `query Bench($n: BigInt) {
   ListJobs(customer_id: 1234567890, input: { state: [${STATES.map((state) => `JOB_STATE__${state}`).join(', ')}], numResults: $n }) {
     ... on adminListJobsResponse { job { id type corpusId state tsCreate tsStart tsComplete userHandle } pageKey }
@@ -134,9 +156,10 @@ function requestFor(target: Target, scenario: Scenario) {
       check: (body: string) => !body.includes('"errors"') && count(body, '"tsCreate":') === scenario.pageSize,
     };
   }
-  if (target === 'gateway') {
+  if (target === 'gateway' || target === 'ceiling' || target === 'cached') {
+    const port = target === 'gateway' ? GATEWAY_PORT : target === 'ceiling' ? CEILING_PORT : CACHED_PORT;
     return {
-      url: `http://127.0.0.1:${GATEWAY_PORT}/graphql`,
+      url: `http://127.0.0.1:${port}/graphql`,
       body: JSON.stringify({ query: QUERY, variables: { first: scenario.pageSize } }),
       // Every edge has a cursor; an error or a short page fails the check.
       check: (body: string) => !body.includes('"errors"') && count(body, '"cursor":') === scenario.pageSize,
@@ -227,10 +250,27 @@ const gateway = start('gateway', 0, ['dist/main.mjs'], {
   PORT: String(GATEWAY_PORT),
   HOST: '127.0.0.1',
   VECTARA_API_URL: `http://127.0.0.1:${SIM_PORT}`,
-  // The direct and proxy baselines call POST /v1/list-jobs: the gateway speaks the same version here.
   VECTARA_API_VERSION: 'v1',
   NODE_ENV: 'production',
   LOG_LEVEL: 'silent',
+});
+const gatewayEnv = {
+  HOST: '127.0.0.1',
+  VECTARA_API_URL: `http://127.0.0.1:${SIM_PORT}`,
+  // The direct, proxy and ceiling baselines call POST /v1/list-jobs: the gateways speak the same version here.
+  VECTARA_API_VERSION: 'v1',
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'silent',
+};
+const ceiling = start('ceiling', 0, ['test/bench/ceiling.ts'], {
+  PORT: String(CEILING_PORT),
+  UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`,
+  NODE_ENV: 'production',
+});
+const cached = start('cached', 0, ['dist/main.mjs'], {
+  ...gatewayEnv,
+  PORT: String(CACHED_PORT),
+  RESPONSE_CACHE_TTL_MS: '1000',
 });
 const mesh = withMesh
   ? spawnPinned(
@@ -241,8 +281,8 @@ const mesh = withMesh
       { UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`, NODE_ENV: 'production' },
     )
   : undefined;
-children.push(simulator, proxy, gateway, ...(mesh ? [mesh] : []));
-const SUT: Partial<Record<Target, ChildProcess>> = { proxy, gateway, mesh };
+children.push(simulator, proxy, gateway, ceiling, cached, ...(mesh ? [mesh] : []));
+const SUT: Partial<Record<Target, ChildProcess>> = { proxy, gateway, mesh, ceiling, cached };
 
 interface Row extends Scenario {
   target: Target;
@@ -256,10 +296,32 @@ interface Row extends Scenario {
 }
 const rows: Row[] = [];
 const startedAt = Date.now();
+let federatedCalls = Number.NaN;
+
+/** Upstream calls of one federated fetch: six corpora's first pages (`_entities` → Corpus.jobs(first: 3)). */
+async function federatedQueryCalls(): Promise<number> {
+  const before = await simulatorCalls();
+  const representations = [1, 2, 3, 4, 5, 6].map((id) => ({ __typename: 'Corpus', id }));
+  const response = await request(`http://127.0.0.1:${GATEWAY_PORT}/graphql`, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({
+      query:
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on Corpus { jobs(first: 3, states: [COMPLETED, FAILED]) { edges { node { jobId } } } } } }',
+      variables: { r: representations },
+    }),
+  });
+  const text = await response.body.text();
+  if (text.includes('"errors"')) throw new Error(`federated query failed: ${text.slice(0, 200)}`);
+  return (await simulatorCalls()) - before;
+}
 try {
   await waitFor(`http://127.0.0.1:${SIM_PORT}/_simulator/stats`);
   await waitFor(`http://127.0.0.1:${PROXY_PORT}/_simulator/stats`);
   await waitFor(`http://127.0.0.1:${GATEWAY_PORT}/health`);
+  await waitFor(`http://127.0.0.1:${CACHED_PORT}/health`);
+  await waitFor(`http://127.0.0.1:${CEILING_PORT}/`, { method: 'GET' });
+  federatedCalls = await federatedQueryCalls();
   if (withMesh) await waitFor(`http://127.0.0.1:${MESH_PORT}/healthcheck`);
   for (const scenario of scenarios) {
     await request(`http://127.0.0.1:${SIM_PORT}/_simulator/config`, {
@@ -318,8 +380,8 @@ const lines = [
       ? '; mesh: GraphQL Mesh (compose) + Hive Gateway serving the OpenAPI document, `ListJobs` selecting every job field (`npm run bench:mesh-setup`).'
       : '.'),
   '',
-  `| page | conns | upstream | target | req/s | p50 ms | p99 ms | peak RSS MiB | gateway/proxy | gateway/direct${withMesh ? ' | gateway/mesh' : ''} | checked |`,
-  `|---:|---:|---:|---|---:|---:|---:|---:|---:|---:${withMesh ? '|---:' : ''}|---|`,
+  `| page | conns | upstream | target | req/s | p50 ms | p99 ms | peak RSS MiB | gateway/proxy | gateway/ceiling | gateway/direct${withMesh ? ' | gateway/mesh' : ''} | checked |`,
+  `|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:${withMesh ? '|---:' : ''}|---|`,
 ];
 for (const scenario of scenarios) {
   const proxyRow = find(scenario, 'proxy');
@@ -329,10 +391,11 @@ for (const scenario of scenarios) {
     const meshRatio = withMesh
       ? ` | ${target === 'gateway' ? `${(row.rps / find(scenario, 'mesh').rps).toFixed(2)}×` : ''}`
       : '';
+    const ceilingRow = find(scenario, 'ceiling');
     const ratios =
       (target === 'gateway'
-        ? `${(row.rps / proxyRow.rps).toFixed(2)}× | ${(row.rps / directRow.rps).toFixed(2)}×`
-        : ' | ') + meshRatio;
+        ? `${(row.rps / proxyRow.rps).toFixed(2)}× | ${(row.rps / ceilingRow.rps).toFixed(2)}× | ${(row.rps / directRow.rps).toFixed(2)}×`
+        : ' |  | ') + meshRatio;
     lines.push(
       `| ${row.pageSize} | ${row.connections} | +${row.latencyMs} ms | ${target} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.peakRss?.toFixed(0) ?? '–'} | ${ratios} | ${row.bad ? `**${row.bad} bad** of ${row.checked}` : `${row.checked} ok`} |`,
     );
@@ -352,12 +415,17 @@ const perPage =
   gatewayRows.reduce((sum, row) => sum + row.checked, 0);
 lines.push(
   `Upstream calls per GraphQL page (simulator count / gateway responses, requests still in flight at the end of a run included): ${perPage.toFixed(3)}.`,
+  `Upstream calls for one federated fetch of six corpora's first pages (\`_entities\` → \`Corpus.jobs(first: 3)\`): ${federatedCalls}.`,
+  "`cached`: the same gateway with RESPONSE_CACHE_TTL_MS=1000 (the bench's identical requests are answered from it); all other rows run with the cache off.",
   '',
 );
 const markdown = lines.join('\n');
-writeFileSync('test/bench/results/latest.md', `${markdown}\n`);
-writeFileSync('test/bench/results/latest.svg', chart());
-process.stdout.write(`\n${markdown}\nwrote test/bench/results/latest.md and latest.svg\n`);
+process.stdout.write(`\n${markdown}\n`);
+if (write) {
+  writeFileSync('test/bench/results/latest.md', `${markdown}\n`);
+  writeFileSync('test/bench/results/latest.svg', chart());
+  process.stdout.write('wrote test/bench/results/latest.md and latest.svg\n');
+} else process.stdout.write('(not written: add --write to update test/bench/results/)\n');
 if (rows.some((row) => row.bad > 0)) process.exitCode = 1;
 
 /** Throughput per scenario and target as grouped horizontal bars. */
@@ -365,7 +433,9 @@ function chart(): string {
   const colors: Record<Target, string> = {
     direct: '#9e9e9e',
     proxy: '#5c6bc0',
+    ceiling: '#8d6e63',
     gateway: '#e6522c',
+    cached: '#ffa726',
     mesh: '#26a69a',
   };
   const barHeight = 14;
