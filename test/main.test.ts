@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createSimulator } from '../src/simulator/handler';
 import { listenSimulator } from '../src/simulator/server';
+import { listeningUrl } from './support/process';
 import { until } from './support/scheduler';
 
 const ENTRY = ['--import', 'tsx', 'src/main.ts'];
@@ -14,15 +15,7 @@ async function startGatewayProcess(upstreamUrl: string) {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VECTARA_API_URL: upstreamUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += String(chunk);
-      const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
-  });
+  const url = await listeningUrl(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, url, exited };
 }
@@ -147,15 +140,7 @@ describe('main', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk) => {
-        out += String(chunk);
-        const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
-    });
+    const url = await listeningUrl(child);
     expect((await fetch(`${url}/health`)).status).toBe(200);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ENV_VARIABLES } from '../src/config';
 import { createSimulator } from '../src/simulator/handler';
 import { listenSimulator } from '../src/simulator/server';
+import { listeningUrl } from './support/process';
 
 const folder = mkdtempSync(join(tmpdir(), 'jobs-gateway-prod-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -44,15 +45,7 @@ describe('production install', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk) => {
-          out += String(chunk);
-          const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
-      });
+      const url = await listeningUrl(child);
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': 'demo-api-key' },

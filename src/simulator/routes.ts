@@ -68,3 +68,18 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 export function html(status: number, body: string): Response {
   return new Response(body, { status, headers: { 'content-type': 'text/html' } });
 }
+
+/** The faults that come from something in front of the upstream (a proxy, a broken server): the same for
+ * every API version. Undefined for the faults each version answers in its own error shape. */
+export function transportFault(fault: Fault): Response | undefined {
+  switch (fault) {
+    case 'bad-gateway':
+      return html(502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
+    case 'html-500':
+      return html(500, '<html><body><h1>500 Internal Server Error</h1></body></html>');
+    case 'not-json':
+      return new Response('OK', { status: 200, headers: { 'content-type': 'text/plain' } });
+    default:
+      return undefined;
+  }
+}

@@ -6,7 +6,7 @@ import { JOB_STATES } from '../upstream/model';
 import { type SimJob, snapshotAt } from './dataset';
 import type { Fault, Quirk } from './faults';
 import { decodePageKey, encodePageKey, type PageFilter } from './page-key';
-import { html, json, paginate, type RouteContext, type Routes, selectJobs } from './routes';
+import { json, paginate, type RouteContext, type Routes, selectJobs, transportFault } from './routes';
 
 const WINDOW_SECS = 180 * 86_400;
 const MAX_RESULTS = 100;
@@ -50,12 +50,8 @@ export const v1Routes: Routes = {
         });
       case 'internal':
         return rpcError(500, 13, 'internal error');
-      case 'bad-gateway':
-        return html(502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
-      case 'html-500':
-        return html(500, '<html><body><h1>500 Internal Server Error</h1></body></html>');
-      case 'not-json':
-        return new Response('OK', { status: 200, headers: { 'content-type': 'text/plain' } });
+      default:
+        return transportFault(fault) as Response;
     }
   },
   serve(context) {

@@ -7,7 +7,7 @@ import { JOB_STATES, type JobState } from '../upstream/model';
 import { millisOf, type SimJob, snapshotAt } from './dataset';
 import type { Fault, Quirk } from './faults';
 import { decodePageKey, encodePageKey, type PageFilter } from './page-key';
-import { html, json, paginate, type RouteContext, type Routes, selectJobs } from './routes';
+import { json, paginate, type RouteContext, type Routes, selectJobs, transportFault } from './routes';
 
 const MAX_LIMIT = 100;
 const DEFAULT_LIMIT = 10;
@@ -68,12 +68,8 @@ export const v2Routes: Routes = {
         return badRequest(context, 'state', `Simulated ${context.settings.statusCode}.`);
       case 'internal':
         return error(context, 500, ['INTERNAL: internal error']);
-      case 'bad-gateway':
-        return html(502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
-      case 'html-500':
-        return html(500, '<html><body><h1>500 Internal Server Error</h1></body></html>');
-      case 'not-json':
-        return new Response('OK', { status: 200, headers: { 'content-type': 'text/plain' } });
+      default:
+        return transportFault(fault) as Response;
     }
   },
   serve(context) {

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
 import { listenSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { reportFigure } from '../support/figures';
+import { listeningUrl } from '../support/process';
 import { until } from '../support/scheduler';
+import { readEvents } from '../support/sse';
 
 const INTERVAL = 200;
 const SECRET = 'fleet-test-secret-of-at-least-32-characters';
@@ -68,15 +70,7 @@ async function startReplica(upstream: string, redisUrl: string): Promise<Replica
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk) => {
-      out += String(chunk);
-      const match = /jobs-gateway on (http:\/\/\S+)\/graphql/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`replica exited early with ${code}`)));
-  });
+  const url = await listeningUrl(child);
   return { child, url };
 }
 
@@ -97,25 +91,11 @@ async function watch(
     },
     body: JSON.stringify({ query: `subscription { jobUpdated(jobId: "${jobId}") { state } }` }),
   });
-  const states: string[] = [];
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += value;
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = /^data: ?(.*)$/m.exec(block)?.[1];
-      if (/^event: ?next/m.test(block) && data) {
-        const payload = JSON.parse(data);
-        states.push(payload.data?.jobUpdated?.state ?? payload.errors?.[0]?.extensions?.code);
-      }
-      if (/^event: ?complete/m.test(block)) return states;
-    }
-  }
-  return states;
+  // Every `next` event until the stream ends (Yoga closes it after `complete`).
+  const events = (await readEvents(response, Number.POSITIVE_INFINITY)) as any[];
+  return events.map(
+    (event) => event.data?.jobUpdated?.state ?? event.errors?.[0]?.extensions?.code,
+  ) as string[];
 }
 
 /** Polls of one job (GET /v2/jobs/{id}) with their time and request id, as the upstream saw them. */
