@@ -8,24 +8,16 @@
 // number of jobs): a fast error is not a result. Loopback only; not part of `npm test`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { freePort } from '../support/process';
 
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 1 : 3;
 const DURATION = quick ? 1 : 3;
 const WARMUP = 1;
 const write = process.argv.includes('--write');
-/** A port nobody listens on right now (the bench's processes then take it). */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 const SIM_PORT = await freePort();
 const PROXY_PORT = await freePort();
 const GATEWAY_PORT = await freePort();

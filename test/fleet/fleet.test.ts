@@ -2,12 +2,11 @@
 // simulator, and two built gateway processes sharing REDIS_URL and CURSOR_SECRET. Without redis-server on
 // PATH these tests say so and skip, unless REQUIRE_REDIS_TESTS is set (.ci/run sets it): then they fail.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
 import { listenSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { reportFigure } from '../support/figures';
-import { listeningUrl } from '../support/process';
+import { freePort, listeningUrl } from '../support/process';
 import { until } from '../support/scheduler';
 import { readEvents } from '../support/sse';
 
@@ -21,14 +20,6 @@ if (!hasRedis) {
   console.warn(
     '\n*** redis-server is not on PATH: the multi-replica tests are SKIPPED (apt-get install redis-server) ***\n',
   );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {
