@@ -1,7 +1,7 @@
 // `npm run demo`: the upstream simulator and the gateway wired to it, in one process, nothing to set up.
 import { ConfigError, loadConfig, loadOrExit, loadSimulatorConfig } from './config';
 import { createHttpServer, exitOnListenError, listenOrExit } from './http';
-import { createLogger } from './logger';
+import { createLogger, flushLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
 import { DEMO_ACCOUNTS } from './simulator/dataset';
 import { createSimulator } from './simulator/handler';
@@ -36,13 +36,14 @@ const [first, second] = DEMO_ACCOUNTS;
 const demoHeaders: Record<string, string> = { 'x-api-key': first?.apiKeys[0] ?? '' };
 if (config.apiVersion === 'v1') demoHeaders['customer-id'] = first?.customerId ?? '';
 const endpoint = config.apiVersion === 'v1' ? '/v1/list-jobs' : '/v2/jobs';
+const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
   upstreamUrl: upstream.url,
   graphiql: true,
   introspection: true,
   graphiqlHeaders: demoHeaders,
-  logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+  logger,
 });
 const server = createHttpServer(gateway.yoga, config.http);
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
@@ -74,6 +75,7 @@ const stop = async () => {
   server.close();
   await gateway.close();
   await upstream.close();
+  await flushLogger(logger);
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { loadConfig, loadOrExit } from './config';
 import { createHttpServer, listenOrExit } from './http';
-import { createLogger } from './logger';
+import { createLogger, flushLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
 import { createTracing } from './tracing';
 import { createRedisCoordinator } from './watch/redis-coordinator';
@@ -55,6 +55,7 @@ async function shutdown(signal: string) {
   await tracing
     ?.shutdown()
     .catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
+  await flushLogger(logger);
   process.exit(0);
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));

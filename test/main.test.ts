@@ -10,9 +10,16 @@ import { until } from './support/scheduler';
 const ENTRY = ['--import', 'tsx', 'src/main.ts'];
 
 /** `src/main.ts` on an ephemeral loopback port; resolves once it prints where it listens. */
-async function startGatewayProcess(upstreamUrl: string) {
+async function startGatewayProcess(upstreamUrl: string, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ENTRY, {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VECTARA_API_URL: upstreamUrl },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      VECTARA_API_URL: upstreamUrl,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await listeningUrl(child);
@@ -151,5 +158,36 @@ describe('main', () => {
       () => 'stopped',
     );
     expect(after).toBe('stopped');
+  });
+
+  it('writes its logs asynchronously and flushes every line before exiting on SIGTERM', async () => {
+    const sim = createSimulator();
+    const upstream = await listenSimulator(sim);
+    const { child, url, exited } = await startGatewayProcess(upstream.url, { LOG_LEVEL: 'info' });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk);
+    });
+    try {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'demo-api-key' },
+        body: JSON.stringify({ query: 'query LoggedOnce { jobs(first: 1) { edges { cursor } } }' }),
+      });
+      expect(response.status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const lines = out
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; operation?: string });
+      expect(lines.some((line) => line.msg === 'graphql operation' && line.operation === 'LoggedOnce')).toBe(
+        true,
+      );
+      expect(lines.some((line) => line.msg.startsWith('shutting down'))).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+      await upstream.close();
+    }
   });
 });

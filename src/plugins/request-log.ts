@@ -17,7 +17,7 @@ export function useRequestLog(logger: Logger): Plugin<GatewayContext> {
             {
               requestId: context.requestId,
               // Client-chosen: cut short so that no client can make a log line large.
-              operation: args.operationName?.slice(0, 64) ?? null,
+              operation: operationName(args)?.slice(0, 64) ?? null,
               durationMs: Math.round((performance.now() - started) * 10) / 10,
               errors: errors.map((error) => error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
             },
@@ -27,4 +27,14 @@ export function useRequestLog(logger: Logger): Plugin<GatewayContext> {
       };
     },
   };
+}
+
+/** The operation's name: the one the request asked for, else the name in the document (if any). */
+function operationName(args: {
+  operationName?: string | null;
+  document: { definitions: readonly { kind: string; name?: { value: string } }[] };
+}): string | undefined {
+  if (args.operationName) return args.operationName;
+  return args.document.definitions.find((definition) => definition.kind === 'OperationDefinition')?.name
+    ?.value;
 }
