@@ -2,7 +2,8 @@
 // and their latency (Yoga's Prometheus plugin), upstream calls by outcome and status, retries, the
 // breaker's state and active subscriptions. Served at /metrics.
 import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics';
 import type { BreakerState } from './upstream/breaker';
 import type { AttemptEvent } from './upstream/client';
 
@@ -24,8 +25,7 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false)
-    collectDefaultMetrics({ register: registry, prefix: 'jobs_gateway_' });
+  if (options.defaultMetrics !== false) registerProcessMetrics(registry, 'jobs_gateway_');
   const calls = new Counter({
     name: 'jobs_gateway_upstream_calls_total',
     help: 'Upstream ListJobs attempts by outcome (success, status, http, payload, network, timeout, aborted, circuit-open) and HTTP status.',

@@ -160,6 +160,14 @@ describe('hostile clients: metrics', () => {
     expect(metrics.text).not.toContain('tenant-b-variable');
     expect(metrics.text).not.toMatch(/url=|path=/);
     expect(metrics.text).toContain('operationName="other"');
+    // The process metrics operators use are there (read at scrape time).
+    for (const name of [
+      'process_resident_memory_bytes',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_max_seconds',
+    ]) {
+      expect(metrics.text).toMatch(new RegExp(`^jobs_gateway_${name} \\d`, 'm'));
+    }
     expect(metrics.text).toContain('operationName="Op0"');
     reportFigure('metrics labels', { distinctNames: 2005, metricsBytes: metrics.text.length });
   });
