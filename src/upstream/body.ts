@@ -12,14 +12,28 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+type Body = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | null | undefined;
+
 /** The body as UTF-8 text, or BodyTooLargeError as soon as it (or its declared length) passes `maxBytes`. */
 export async function readTextCapped(
-  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null | undefined,
+  body: Body,
   maxBytes: number,
   declaredLength?: string | null,
 ): Promise<string> {
-  if (!body) return '';
-  const chunksOf = Symbol.asyncIterator in body ? body : readerIterable(body);
+  return (await readBytesCapped(body, maxBytes, declaredLength)).toString('utf8');
+}
+
+/** The body's bytes, or BodyTooLargeError as soon as they (or the declared length) pass `maxBytes`. */
+export async function readBytesCapped(
+  body: Body,
+  maxBytes: number,
+  declaredLength?: string | null,
+): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const chunksOf =
+    Symbol.asyncIterator in body || Symbol.iterator in body
+      ? (body as AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
+      : readerIterable(body);
   if (declaredLength && Number(declaredLength) > maxBytes) {
     await cancel(chunksOf);
     throw new BodyTooLargeError(maxBytes);
@@ -31,7 +45,9 @@ export async function readTextCapped(
     if (size > maxBytes) throw new BodyTooLargeError(maxBytes); // leaving the loop cancels the stream
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return chunks.length === 1
+    ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, size)
+    : Buffer.concat(chunks, size);
 }
 
 /** A ReadableStream without async iteration (some fetch implementations): read it through its reader. */
@@ -48,7 +64,8 @@ async function* readerIterable(stream: ReadableStream<Uint8Array>): AsyncGenerat
   }
 }
 
-async function cancel(body: AsyncIterable<Uint8Array>): Promise<void> {
+async function cancel(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  if (!(Symbol.asyncIterator in body)) return;
   try {
     await body[Symbol.asyncIterator]().return?.();
   } catch {

@@ -12,7 +12,11 @@ import type { Job, ListJobsPage, ListJobsQuery, UpstreamCapabilities } from './m
 import { backoffDelayMs, isRateLimited, isTransient, sleep } from './retry';
 import type { CallSharing } from './sharing';
 
-/** The transport seam: any WHATWG fetch (global fetch, undici, or a test's in-process handler). */
+/**
+ * The transport seam: any WHATWG fetch (global fetch, undici, or a test's in-process handler). Of the answer,
+ * the client reads only `status`, `headers.get(name)` and `body` (iterated), so a transport may hand back a
+ * lighter object with just those (transport.ts does).
+ */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** The caller's credentials, passed through unchanged on each call and never stored by the client. */

@@ -2,7 +2,7 @@
 // Agent. On Node 20 this is several times cheaper per call than the global fetch, and the pool bounds the
 // number of sockets to the upstream. Tests inject the simulator's handler instead (same FetchLike seam).
 import { Agent, request } from 'undici';
-import { MAX_UPSTREAM_BODY_BYTES, readTextCapped } from './body';
+import { MAX_UPSTREAM_BODY_BYTES, readBytesCapped } from './body';
 import type { FetchLike } from './client';
 
 export interface UndiciTransportOptions {
@@ -46,22 +46,30 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       dispatcher: agent,
     });
     const length = response.headers['content-length'];
-    const text = await readTextCapped(
+    const bytes = await readBytesCapped(
       response.body,
       options.maxBodyBytes ?? MAX_UPSTREAM_BODY_BYTES,
       typeof length === 'string' ? length : undefined,
     );
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);
-      else if (value !== undefined) responseHeaders.set(name, value);
-    }
-    return new Response(response.statusCode === 204 || response.statusCode === 304 ? null : text, {
-      status: response.statusCode,
-      headers: responseHeaders,
-    });
+    return preRead(response.statusCode, response.headers, bytes);
   };
 
   let closing: Promise<void> | undefined;
   return { fetch, close: () => (closing ??= agent.close()) };
+}
+
+/**
+ * The answer as the client reads it — `status`, `headers.get()` and a `body` to iterate — without building
+ * WHATWG Headers and a Response around bytes that were already read (that cost ~3% of a 100-job page).
+ */
+function preRead(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  bytes: Buffer,
+): Response {
+  const get = (name: string) => {
+    const value = headers[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  };
+  return { status, headers: { get }, body: bytes.length > 0 ? [bytes] : null } as unknown as Response;
 }
