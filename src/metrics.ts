@@ -2,8 +2,8 @@
 // and their latency (Yoga's Prometheus plugin), upstream calls by outcome and status, retries, the
 // breaker's state and active subscriptions. Served at /metrics.
 import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { registerProcessMetrics } from './process-metrics';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics, sampledGauge } from './process-metrics';
 import type { BreakerState } from './upstream/breaker';
 import type { AttemptEvent } from './upstream/client';
 
@@ -45,47 +45,32 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     registers: [registry],
   });
   let sources: Parameters<GatewayMetrics['observe']>[0] | undefined;
-  new Gauge({
-    name: 'jobs_gateway_circuit_breaker_state',
-    help: 'Upstream circuit breaker: 0 closed, 1 half-open, 2 open.',
-    registers: [registry],
-    collect() {
-      if (sources) this.set(BREAKER_VALUE[sources.breaker()]);
-    },
-  });
-  new Gauge({
-    name: 'jobs_gateway_active_subscriptions',
-    help: 'Open jobUpdated subscriptions.',
-    registers: [registry],
-    collect() {
-      if (sources) this.set(sources.subscribers());
-    },
-  });
-  new Gauge({
-    name: 'jobs_gateway_subscriptions_refused',
-    help: 'jobUpdated subscriptions refused by the per-credential or total limit since start.',
-    registers: [registry],
-    collect() {
-      if (sources) this.set(sources.refusedSubscriptions());
-    },
-  });
-  new Gauge({
-    name: 'jobs_gateway_fleet_coordination',
-    help: 'With REDIS_URL: 1 while job watches are coordinated across replicas, 0 while Redis is unreachable (every replica polls for itself).',
-    registers: [registry],
-    collect() {
+  const sampled = (name: string, help: string, read: () => number | undefined) =>
+    sampledGauge(registry, name, help, read);
+  sampled(
+    'jobs_gateway_circuit_breaker_state',
+    'Upstream circuit breaker: 0 closed, 1 half-open, 2 open.',
+    () => (sources ? BREAKER_VALUE[sources.breaker()] : undefined),
+  );
+  sampled('jobs_gateway_active_subscriptions', 'Open jobUpdated subscriptions.', () =>
+    sources?.subscribers(),
+  );
+  sampled(
+    'jobs_gateway_subscriptions_refused',
+    'jobUpdated subscriptions refused by the per-credential or total limit since start.',
+    () => sources?.refusedSubscriptions(),
+  );
+  sampled(
+    'jobs_gateway_fleet_coordination',
+    'With REDIS_URL: 1 while job watches are coordinated across replicas, 0 while Redis is unreachable (every replica polls for itself).',
+    () => {
       const coordinated = sources?.coordinated;
-      if (coordinated) this.set(coordinated() ? 1 : 0);
+      return coordinated ? (coordinated() ? 1 : 0) : undefined;
     },
-  });
-  new Gauge({
-    name: 'jobs_gateway_job_poll_loops',
-    help: 'Running shared poll loops (one per credential and job).',
-    registers: [registry],
-    collect() {
-      if (sources) this.set(sources.pollLoops());
-    },
-  });
+  );
+  sampled('jobs_gateway_job_poll_loops', 'Running shared poll loops (one per credential and job).', () =>
+    sources?.pollLoops(),
+  );
   return {
     registry,
     recordAttempt(event) {

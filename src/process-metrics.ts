@@ -4,20 +4,31 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
 
+/** A gauge read at scrape time; `read` answers undefined when there is nothing to report (no sample). */
+export function sampledGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number | undefined,
+): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const value = read();
+      if (value !== undefined) this.set(value);
+    },
+  });
+}
+
 export function registerProcessMetrics(registry: Registry, prefix: string): void {
   const started = Date.now() / 1000;
   // 20 ms resolution: lag worth alerting on is tens of milliseconds and more.
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
   const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name: `${prefix}${name}`,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
+    sampledGauge(registry, `${prefix}${name}`, help, read);
   gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage.rss());
   gauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   gauge('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.', () => {
