@@ -39,7 +39,7 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
   const maxReservations = options.maxReservations ?? STREAM_LIMITS.maxReservations;
   const ttlMs = options.reservationTtlMs ?? STREAM_LIMITS.reservationTtlMs;
   const reservations = new Map<string, Reservation>();
-  const drainController = new AbortController();
+  let draining = false;
   const openStreams = new Set<AbortController>();
   const serverContexts = new WeakMap<Request, unknown>();
   let handler: ((request: Request) => Promise<Response>) | undefined;
@@ -135,7 +135,7 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
       return serve(request, serverContext).then(endResponse);
     },
     drain() {
-      drainController.abort();
+      draining = true;
       for (const stream of [...openStreams]) stream.abort();
       openStreams.clear();
       for (const token of [...reservations.keys()]) void dispose(token);
@@ -147,7 +147,7 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
 
   async function serve(request: Request, serverContext: unknown): Promise<Response> {
     if (!handler || !fetchAPI) return json(503, 'Not ready.');
-    if (drainController.signal.aborted) return json(503, 'The gateway is shutting down.');
+    if (draining) return json(503, 'The gateway is shutting down.');
     const token = tokenOf(request.headers, request.url);
     const connecting = request.headers.get('accept') === 'text/event-stream';
     const reservation = token ? reservations.get(token) : undefined;

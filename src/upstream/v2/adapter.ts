@@ -9,7 +9,7 @@ import { redact, type UpstreamErrorInit } from '../errors';
 import type { Job, JobState, JobType, ListJobsPage, ListJobsQuery } from '../model';
 
 /** Domain state → v2 `state` value. */
-export const V2_STATES: Readonly<Record<JobState, string>> = {
+const V2_STATES: Readonly<Record<JobState, string>> = {
   UNKNOWN: 'unknown',
   QUEUED: 'queued',
   STARTED: 'started',
@@ -20,7 +20,7 @@ export const V2_STATES: Readonly<Record<JobState, string>> = {
 };
 
 /** Domain type → v2 `type` value. */
-export const V2_TYPES: Readonly<Record<JobType, string>> = {
+const V2_TYPES: Readonly<Record<JobType, string>> = {
   UNKNOWN: 'unknown',
   CORPUS_REBUILD_VECTOR_INDEX: 'rebuild_vector_index',
   CORPUS_REPLACE_FILTER_ATTRS: 'replace_filter_attributes',
