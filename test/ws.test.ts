@@ -9,10 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createHttpServer } from '../src/http';
 import { attachWebSocket, CLOSE_UNAUTHENTICATED, type WebSocketEndpoint } from '../src/ws';
-import { WatchJobDocument } from './gql/graphql';
 import { type Harness, startHarness } from './support/gateway';
 import { type ManualScheduler, manualScheduler, until } from './support/scheduler';
-import { advanceAndPoll } from './support/sse';
+import { advanceAndPoll, watchWithApollo } from './support/sse';
 
 const WATCH = 'subscription($jobId: String!) { jobUpdated(jobId: $jobId) { jobId state } }';
 let harness: Harness;
@@ -156,17 +155,7 @@ describe('graphql-ws', () => {
       link: new GraphQLWsLink(client({ authorization: 'Bearer demo-token' })),
       cache: new InMemoryCache(),
     });
-    const states: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      apollo.subscribe({ query: WatchJobDocument, variables: { jobId: harness.jobId(job) } }).subscribe({
-        next: (result) => {
-          states.push(result.data!.jobUpdated.state);
-          void advanceAndPoll(harness, scheduler, 6000);
-        },
-        error: reject,
-        complete: resolve,
-      });
-    });
+    const states = await watchWithApollo(apollo, harness.jobId(job), harness, scheduler);
     expect(states).toEqual(['QUEUED', 'STARTED', 'COMPLETED']);
   });
 });

@@ -6,11 +6,11 @@ import { relayStylePagination } from '@apollo/client/utilities';
 import { print } from 'graphql';
 import { Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobsPageDocument, WatchJobDocument } from '../gql/graphql';
+import { JobsPageDocument } from '../gql/graphql';
 import { CUSTOMER_A } from '../support/accounts';
 import { expectedJobs, type Harness, HEADERS_A, startHarness } from '../support/gateway';
 import { manualScheduler } from '../support/scheduler';
-import { advanceAndPoll, inProcessSSEClient } from '../support/sse';
+import { inProcessSSEClient, watchWithApollo } from '../support/sse';
 
 let harness: Harness;
 afterEach(() => harness?.close());
@@ -89,17 +89,7 @@ describe('Apollo Client', () => {
         ),
     );
     const client = apolloClient(sseLink);
-    const states: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      client.subscribe({ query: WatchJobDocument, variables: { jobId: harness.jobId(job) } }).subscribe({
-        next: (result) => {
-          states.push(result.data!.jobUpdated.state);
-          void advanceAndPoll(harness, scheduler, 6000);
-        },
-        error: reject,
-        complete: resolve,
-      });
-    });
+    const states = await watchWithApollo(client, harness.jobId(job), harness, scheduler);
     expect(states).toEqual(['QUEUED', 'STARTED', 'COMPLETED']);
     sse.dispose();
   });

@@ -1,5 +1,7 @@
 // graphql-sse clients served in-process by the gateway (yoga.fetch), and driving a watched job forward.
+import type { ApolloClient } from '@apollo/client';
 import { createClient } from 'graphql-sse';
+import { WatchJobDocument } from '../gql/graphql';
 import { type Harness, HEADERS_A } from './gateway';
 import { type ManualScheduler, until } from './scheduler';
 
@@ -54,4 +56,27 @@ export async function readEvents(response: Response, count: number, keepOpen = f
     else await reader.cancel().catch(() => undefined);
   }
   return events;
+}
+
+/**
+ * Watches a job through an Apollo Client (whatever its link) until the subscription completes, moving the
+ * job on after each event; the states it saw.
+ */
+export function watchWithApollo(
+  apollo: ApolloClient,
+  jobId: string,
+  harness: Harness,
+  scheduler: ManualScheduler,
+): Promise<string[]> {
+  const states: string[] = [];
+  return new Promise<string[]>((resolve, reject) => {
+    apollo.subscribe({ query: WatchJobDocument, variables: { jobId } }).subscribe({
+      next: (result) => {
+        states.push(result.data!.jobUpdated.state);
+        void advanceAndPoll(harness, scheduler, 6000);
+      },
+      error: reject,
+      complete: () => resolve(states),
+    });
+  });
 }
