@@ -8,6 +8,7 @@ import { createFingerprinter } from './credentials';
 import { type Logger, silentLogger } from './logger';
 import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metrics';
 import { createCursorCodec } from './pagination/cursor';
+import { useBodyLimit } from './plugins/body-limit';
 import { createDocumentCache } from './plugins/document-cache';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
@@ -240,7 +241,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     maskedErrors: { isDev: false },
     logging: logger,
     batching: false,
-    maxRequestBodySize: LIMITS.maxBodyBytes,
+    // The body limit is useBodyLimit's (plugins/body-limit.ts): the same 413 without a stream per request.
+    maxRequestBodySize: false,
     // Parsed documents are cached only for query texts of a sane size (see document-cache.ts).
     parserAndValidationCache: { documentCache: createDocumentCache(), errorCache: createDocumentCache() },
     // No reflected origins: CORS only for the configured origins, and never with credentials (cookies);
@@ -258,6 +260,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // A client that goes away stops its resolvers, upstream calls and streams.
       useExecutionCancellation(),
       ...limitPlugins({ introspection: options.introspection !== false }),
+      useBodyLimit(LIMITS.maxBodyBytes),
       useInputErrorCodes(),
       ...(options.tracing ? [options.tracing.plugin] : []),
       ...(options.jit === false
