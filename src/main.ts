@@ -4,15 +4,17 @@ import { loadConfig, loadOrExit } from './config';
 import { createHttpServer, listenOrExit } from './http';
 import { createLogger, flushLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
-import { createTracing } from './tracing';
-import { createRedisCoordinator } from './watch/redis-coordinator';
 import { attachWebSocket } from './ws';
 
 const config = loadOrExit(() => loadConfig());
 const logger = createLogger(config.logLevel);
 for (const warning of config.warnings) logger.warn(warning);
-const tracing = config.otel ? createTracing(config.otel) : undefined;
-const coordinator = config.redisUrl ? createRedisCoordinator({ url: config.redisUrl, logger }) : undefined;
+// OpenTelemetry and Redis are loaded only when configured: together they hold ~30 MiB a replica without
+// them would carry for nothing.
+const tracing = config.otel ? (await import('./tracing')).createTracing(config.otel) : undefined;
+const coordinator = config.redisUrl
+  ? (await import('./watch/redis-coordinator')).createRedisCoordinator({ url: config.redisUrl, logger })
+  : undefined;
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
   upstreamUrl: config.vectaraApiUrl,

@@ -1,17 +1,48 @@
 // OpenTelemetry tracing through the real server: the caller's traceparent is the parent of the operation
 // span, upstream attempts are its children and carry their own traceparent to the upstream; nothing secret
 // lands in an attribute. Then the same spans over real OTLP/HTTP to a loopback receiver that decodes them.
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { createSimulator } from '../src/simulator/handler';
+import { listenSimulator } from '../src/simulator/server';
 import { createTracing } from '../src/tracing';
 import { HEADERS_A, startHarness } from './support/gateway';
+import { listeningUrl } from './support/process';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const ROUTER_SPAN = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${ROUTER_SPAN}-01`;
 
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+/** A loopback OTLP/HTTP collector that keeps what it receives at /v1/traces. */
+async function startReceiver() {
+  const bodies: { type: string | undefined; body: any }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.url === '/v1/traces')
+        bodies.push({
+          type: req.headers['content-type'],
+          body: JSON.parse(Buffer.concat(chunks).toString()),
+        });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    bodies,
+    spans: () =>
+      bodies.flatMap((entry) =>
+        entry.body.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans)),
+      ),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
 
 describe('tracing', () => {
   it('continues the caller’s trace: operation span under the caller, upstream attempts under the operation', async () => {
@@ -67,37 +98,60 @@ describe('tracing', () => {
   });
 
   it('exports over OTLP/HTTP to a collector (a loopback receiver here)', async () => {
-    const bodies: any[] = [];
-    const receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk) => chunks.push(chunk));
-      req.on('end', () => {
-        if (req.url === '/v1/traces')
-          bodies.push({ type: req.headers['content-type'], body: Buffer.concat(chunks).toString() });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const { port } = receiver.address() as { port: number };
-    const tracing = createTracing({ endpoint: `http://127.0.0.1:${port}`, serviceName: 'jobs-gateway-test' });
+    const receiver = await startReceiver();
+    const tracing = createTracing({ endpoint: receiver.url, serviceName: 'jobs-gateway-test' });
     const harness = startHarness({ apiVersion: 'v1', tracing });
     try {
       await harness.query('{ job(jobId: "x") { jobId } }', {}, { ...HEADERS_A, traceparent: TRACEPARENT });
       await tracing.flush();
-      expect(bodies.length).toBeGreaterThan(0);
-      expect(bodies[0].type).toMatch(/application\/json/);
-      const decoded = bodies.map((entry) => JSON.parse(entry.body));
-      const resource = decoded[0].resourceSpans[0].resource.attributes;
+      expect(receiver.bodies.length).toBeGreaterThan(0);
+      expect(receiver.bodies[0]!.type).toMatch(/application\/json/);
+      const resource = receiver.bodies[0]!.body.resourceSpans[0].resource.attributes;
       expect(resource).toContainEqual({ key: 'service.name', value: { stringValue: 'jobs-gateway-test' } });
-      const spans = decoded.flatMap((body) =>
-        body.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans)),
-      );
+      const spans = receiver.spans();
       expect(spans.map((span: any) => span.name).sort()).toEqual(['graphql.query', 'upstream.get']);
       expect(new Set(spans.map((span: any) => span.traceId))).toEqual(new Set([TRACE_ID]));
     } finally {
       await harness.close();
       await tracing.shutdown();
-      await new Promise((resolve) => receiver.close(resolve));
+      await receiver.close();
+    }
+  });
+
+  it('is loaded by the built gateway only when configured, and exports its spans before exiting', async () => {
+    // `npm start`'s bundle loads OpenTelemetry lazily (a separate chunk): prove that chunk loads and works.
+    const receiver = await startReceiver();
+    const upstream = await listenSimulator(createSimulator(), 0, '127.0.0.1');
+    const child = spawn(process.execPath, ['dist/main.mjs'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        VECTARA_API_URL: upstream.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_SERVICE_NAME: 'jobs-gateway-bundle',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await listeningUrl(child);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...HEADERS_A, traceparent: TRACEPARENT },
+        body: JSON.stringify({ query: '{ jobs(first: 1) { edges { node { jobId } } } }' }),
+      });
+      expect(response.status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const spans = receiver.spans();
+      expect(spans.map((span: any) => span.name).sort()).toEqual(['graphql.query', 'upstream.list']);
+      expect(new Set(spans.map((span: any) => span.traceId))).toEqual(new Set([TRACE_ID]));
+    } finally {
+      child.kill('SIGKILL');
+      await upstream.close();
+      await receiver.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 // The request body limit of /graphql (LIMITS.maxBodyBytes; 413 past it) without a stream per request.
-// Yoga's own limit pipes every body through a TransformStream and builds a second Request: about a fifth
-// of the CPU a 100-job page costs (measured: 1,433 → 1,124 µs per request, 706 → 885 req/s). Here:
+// Yoga's own limit pipes every body through a TransformStream and builds a second Request: about a tenth
+// of the CPU a 100-job page costs (interleaved A/B: 1,326 → 1,190 µs CPU per request, 771 → 860 req/s). Here:
 // - a Content-Length that is not one whole number is refused (400), one past the limit too (413), before
 //   a byte of the body is read;
 // - a request that came through Node's HTTP server with a valid Content-Length within the limit is parsed

@@ -7,6 +7,7 @@
 // repetition after a warm-up, medians reported. Every response is checked (status 200, no errors, the right
 // number of jobs): a fast error is not a result. Loopback only; not part of `npm test`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
@@ -194,7 +195,11 @@ async function measure(target: Target, scenario: Scenario, seconds: number): Pro
   let bad = 0;
   let total = 0;
   const callsBefore = await simulatorCalls();
-  const result = await autocannon({
+  // autocannon's latency histogram keeps whole milliseconds; its per-response event has the exact time.
+  const latencies: number[] = [];
+  const run = (
+    autocannon as unknown as (options: autocannon.Options) => EventEmitter & Promise<autocannon.Result>
+  )({
     url,
     connections: scenario.connections,
     duration: seconds,
@@ -211,12 +216,17 @@ async function measure(target: Target, scenario: Scenario, seconds: number): Pro
       },
     ],
   });
+  run.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+  const result = await run;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
   const upstreamCalls = (await simulatorCalls()) - callsBefore;
   return {
     upstreamCalls,
     rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50: percentile(0.5),
+    p99: percentile(0.99),
     bad: bad + result.errors,
     total,
   };
@@ -343,7 +353,7 @@ try {
       };
       rows.push(row);
       process.stdout.write(
-        `  ${target.padEnd(8)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  ${row.peakRss ? `${row.peakRss.toFixed(0)} MiB` : ''}  ${row.bad ? `BAD ${row.bad}/${row.checked}` : `${row.checked} checked`}\n`,
+        `  ${target.padEnd(8)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(2)} ms  p99 ${row.p99.toFixed(1)} ms  ${row.peakRss ? `${row.peakRss.toFixed(0)} MiB` : ''}  ${row.bad ? `BAD ${row.bad}/${row.checked}` : `${row.checked} checked`}\n`,
       );
     }
   }
@@ -389,7 +399,7 @@ for (const scenario of scenarios) {
         ? `${(row.rps / proxyRow.rps).toFixed(2)}× | ${(row.rps / ceilingRow.rps).toFixed(2)}× | ${(row.rps / directRow.rps).toFixed(2)}×`
         : ' |  | ') + meshRatio;
     lines.push(
-      `| ${row.pageSize} | ${row.connections} | +${row.latencyMs} ms | ${target} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.peakRss?.toFixed(0) ?? '–'} | ${ratios} | ${row.bad ? `**${row.bad} bad** of ${row.checked}` : `${row.checked} ok`} |`,
+      `| ${row.pageSize} | ${row.connections} | +${row.latencyMs} ms | ${target} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(1)} | ${row.peakRss?.toFixed(0) ?? '–'} | ${ratios} | ${row.bad ? `**${row.bad} bad** of ${row.checked}` : `${row.checked} ok`} |`,
     );
   }
 }
