@@ -50,8 +50,19 @@ const CURSOR =
 
 /** A stable fingerprint of a normalised filter (order-insensitive lists, fixed field order). */
 export function filterFingerprint(filter: FilterFields): string {
-  return createHash('sha256').update(filterKey(filter)).digest('base64url').slice(0, 12);
+  const key = filterKey(filter);
+  let print = FILTER_PRINTS.get(key);
+  if (print === undefined) {
+    print = createHash('sha256').update(key).digest('base64url').slice(0, 12);
+    if (key.length > MAX_CACHED_KEY_LENGTH) return print;
+    if (FILTER_PRINTS.size >= MAX_CACHED_SIGNATURES) FILTER_PRINTS.clear();
+    FILTER_PRINTS.set(key, print);
+  }
+  return print;
 }
+
+/** Fingerprints of recent filters (a dashboard asks for the same few filters all day). */
+const FILTER_PRINTS = new Map<string, string>();
 
 export interface FilterFields {
   corpusKeys?: readonly string[];
@@ -82,17 +93,32 @@ export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorC
       .digest();
     return { tag: digest.subarray(0, 12).toString('base64url'), salt: fnv(FNV_OFFSET, digest.subarray(12)) };
   };
+  // The same pages are signed again and again (every first page of a filter, for each caller): signatures
+  // of recent pages handed out are kept. Inputs hold fingerprints and short page keys only, never a
+  // credential; cursors sent by clients are always checked afresh, so they cannot fill this.
+  const signatures = new Map<string, { tag: string; salt: number }>();
+  const signPage: typeof sign = (filterPrint, credentialPrint, mode, pageSize, key) => {
+    if (key.length > MAX_CACHED_KEY_LENGTH) return sign(filterPrint, credentialPrint, mode, pageSize, key);
+    const input = `${filterPrint}|${credentialPrint}|${mode}|${pageSize}|${key}`;
+    let signature = signatures.get(input);
+    if (signature === undefined) {
+      signature = sign(filterPrint, credentialPrint, mode, pageSize, key);
+      if (signatures.size >= MAX_CACHED_SIGNATURES) signatures.clear();
+      signatures.set(input, signature);
+    }
+    return signature;
+  };
 
   return {
     forPage(filterPrint, credentialPrint, page) {
       const [mode, key] = page.mode === 'k' ? carryKey(page.pageKey) : (['s', ''] as const);
-      const { tag, salt } = sign(filterPrint, credentialPrint, mode, page.pageSize, key);
+      const { tag, salt } = signPage(filterPrint, credentialPrint, mode, page.pageSize, key);
       const head = `v1.${filterPrint}.${mode}${page.pageSize}.`;
       const tail = `.${key}`;
       return (skip) => `${head}${skip}.${tag}${skipCheck(salt, skip)}${tail}`;
     },
     endCursor(filterPrint, credentialPrint) {
-      const { tag, salt } = sign(filterPrint, credentialPrint, 'e', 0, '');
+      const { tag, salt } = signPage(filterPrint, credentialPrint, 'e', 0, '');
       return `v1.${filterPrint}.e0.0.${tag}${skipCheck(salt, 0)}.`;
     },
     decode(cursor, filterPrint, credentialPrint) {
@@ -152,7 +178,12 @@ function base64UrlToBase64(text: string): string {
   return base64 + '='.repeat((4 - (base64.length % 4)) % 4);
 }
 
+/** Page signatures kept (each under 1 KB: ≤ 4096 × 1 KB in all), and filter fingerprints. */
+const MAX_CACHED_SIGNATURES = 4096;
+/** Longer page keys (and filters) are signed (hashed) every time rather than kept. */
+const MAX_CACHED_KEY_LENGTH = 512;
 const FNV_OFFSET = 0x811c9dc5;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** 32-bit FNV-1a over bytes, continuing from `hash`. */
 function fnv(hash: number, bytes: Uint8Array): number {
@@ -166,7 +197,13 @@ function skipCheck(salt: number, skip: number): string {
   let h = salt;
   for (let rest = skip + 1; rest > 0; rest = Math.floor(rest / 256))
     h = Math.imul(h ^ (rest & 0xff), 0x01000193) >>> 0;
-  const bytes = Buffer.allocUnsafe(4);
-  bytes.writeUInt32BE(h >>> 0);
-  return bytes.toString('base64url').slice(0, 6);
+  // The first 6 base64url characters of the 4 big-endian bytes of h (one per edge: no Buffer for it).
+  return (
+    BASE64URL[(h >>> 26) & 63]! +
+    BASE64URL[(h >>> 20) & 63]! +
+    BASE64URL[(h >>> 14) & 63]! +
+    BASE64URL[(h >>> 8) & 63]! +
+    BASE64URL[(h >>> 2) & 63]! +
+    BASE64URL[(h & 3) << 4]!
+  );
 }

@@ -13,14 +13,27 @@ export function serializeDateTime(value: unknown): string {
     return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const days = Math.floor(seconds / 86_400);
   const secondOfDay = seconds - days * 86_400;
-  const [year, month, day] = civilFromDays(days);
-  const hour = Math.floor(secondOfDay / 3600);
-  const minute = Math.floor((secondOfDay % 3600) / 60);
-  const second = secondOfDay % 60;
-  return `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}Z`;
+  const minuteOfDay = Math.floor(secondOfDay / 60);
+  return `${datePart(days)}${TWO_DIGITS[Math.floor(minuteOfDay / 60)]}:${TWO_DIGITS[minuteOfDay % 60]}:${TWO_DIGITS[secondOfDay % 60]}Z`;
 }
 
-const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+/** "00".."59". */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
+
+/** "YYYY-MM-DDT" of recent days: the jobs of a page were mostly created within a few days of each other. */
+const DATE_PARTS = new Map<number, string>();
+const MAX_DATE_PARTS = 4096;
+
+function datePart(days: number): string {
+  let part = DATE_PARTS.get(days);
+  if (part === undefined) {
+    const [year, month, day] = civilFromDays(days);
+    part = `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T`;
+    if (DATE_PARTS.size >= MAX_DATE_PARTS) DATE_PARTS.clear();
+    DATE_PARTS.set(days, part);
+  }
+  return part;
+}
 
 /** Days since 1970-01-01 → [year, month, day] (H. Hinnant's civil_from_days). */
 function civilFromDays(daysSinceEpoch: number): [number, number, number] {

@@ -39,7 +39,8 @@ export function decodeEnum<T extends string>(
 ): T | 'UNKNOWN' {
   const raw = asString(value);
   if (raw === '') return 'UNKNOWN';
-  const name = known.get(raw.toUpperCase());
+  // Wire names are upper case: look up as sent first, and fold the case only when that misses.
+  const name = known.get(raw) ?? known.get(raw.toUpperCase());
   if (name !== undefined) return name;
   unknown.push(raw.length > MAX_ENUM_LOGGED ? `${raw.slice(0, MAX_ENUM_LOGGED)}…` : raw);
   return 'UNKNOWN';
