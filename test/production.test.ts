@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ENV_VARIABLES } from '../src/config';
 import { createSimulator } from '../src/simulator/handler';
 import { listenSimulator } from '../src/simulator/server';
-import { listeningUrl } from './support/process';
+import { gatewayCommand, listeningUrl } from './support/process';
 
 const folder = mkdtempSync(join(tmpdir(), 'jobs-gateway-prod-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -31,7 +31,7 @@ describe('production install', () => {
     }
     const sim = createSimulator();
     const upstream = await listenSimulator(sim);
-    const child = spawn(process.execPath, ['dist/main.mjs'], {
+    const child = spawn(process.execPath, gatewayCommand(), {
       cwd: folder,
       env: {
         PATH: process.env.PATH,
@@ -74,5 +74,10 @@ describe('.env.example', () => {
     const example = readFileSync('.env.example', 'utf8');
     const missing = ENV_VARIABLES.filter((name) => !new RegExp(`^#?\\s*${name}=`, 'm').test(example));
     expect(missing).toEqual([]);
+  });
+
+  it('the image runs the gateway exactly as `npm start` does (same V8 flags)', () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...gatewayCommand()]);
   });
 });

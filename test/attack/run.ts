@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
 import { listenSimulator } from '../../src/simulator/server';
+import { gatewayCommand } from '../support/process';
 
 const KEY = { 'x-api-key': 'demo-api-key', 'customer-id': '1234567890' };
 const started = performance.now();
@@ -80,7 +81,7 @@ interface Gateway {
 }
 
 async function startGateway(upstreamUrl: string, version: 'v1' | 'v2'): Promise<Gateway> {
-  const child = spawn(process.execPath, ['dist/main.mjs'], {
+  const child = spawn(process.execPath, gatewayCommand(), {
     env: {
       ...process.env,
       PORT: '0',

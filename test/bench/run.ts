@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { request } from 'undici';
-import { freePort } from '../support/process';
+import { freePort, gatewayCommand } from '../support/process';
 
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 1 : 3;
@@ -80,7 +80,7 @@ const pin = (core: number, pid: number) => {
 
 /** Starts `node …args` pinned to a core (TypeScript entry points through tsx, built ones as they are). */
 function start(name: string, core: number, args: string[], env: Record<string, string>): ChildProcess {
-  const loader = args[0]?.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const loader = args.at(-1)?.endsWith('.ts') ? ['--import', 'tsx'] : [];
   return spawnPinned(name, core, process.execPath, [...loader, ...args], env);
 }
 
@@ -248,7 +248,7 @@ const proxy = start('proxy', 0, ['test/bench/proxy.ts'], {
   NODE_ENV: 'production',
 });
 // The gateway as `npm start` runs it: the esbuild bundle (`npm run bench` builds it first).
-const gateway = start('gateway', 0, ['dist/main.mjs'], {
+const gateway = start('gateway', 0, gatewayCommand(), {
   PORT: String(GATEWAY_PORT),
   HOST: '127.0.0.1',
   VECTARA_API_URL: `http://127.0.0.1:${SIM_PORT}`,
@@ -269,7 +269,7 @@ const ceiling = start('ceiling', 0, ['test/bench/ceiling.ts'], {
   UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`,
   NODE_ENV: 'production',
 });
-const cached = start('cached', 0, ['dist/main.mjs'], {
+const cached = start('cached', 0, gatewayCommand(), {
   ...gatewayEnv,
   PORT: String(CACHED_PORT),
   RESPONSE_CACHE_TTL_MS: '1000',

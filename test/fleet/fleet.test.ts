@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
 import { listenSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { reportFigure } from '../support/figures';
-import { freePort, listeningUrl } from '../support/process';
+import { freePort, gatewayCommand, listeningUrl } from '../support/process';
 import { until } from '../support/scheduler';
 import { readEvents } from '../support/sse';
 
@@ -47,7 +47,7 @@ interface Replica {
 }
 
 async function startReplica(upstream: string, redisUrl: string): Promise<Replica> {
-  const child = spawn(process.execPath, ['dist/main.mjs'], {
+  const child = spawn(process.execPath, gatewayCommand(), {
     env: {
       PATH: process.env.PATH,
       PORT: '0',

@@ -9,6 +9,7 @@ import { Agent, request } from 'undici';
 import { DEMO_ACCOUNTS } from '../../src/simulator/dataset';
 import { createSimulator } from '../../src/simulator/handler';
 import { listenSimulator } from '../../src/simulator/server';
+import { gatewayCommand } from '../support/process';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -27,7 +28,7 @@ simulator.configure({
 });
 const upstream = await listenSimulator(simulator);
 // The gateway as `npm start` runs it: the esbuild bundle (`npm run soak` builds it first).
-const gateway = spawn(process.execPath, ['dist/main.mjs'], {
+const gateway = spawn(process.execPath, gatewayCommand(), {
   env: {
     ...process.env,
     PORT: '0',

@@ -1,6 +1,7 @@
 // Processes the tests and benchmarks start: free loopback ports, and waiting until a gateway prints where it
 // listens.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A loopback port nobody listens on right now (the process started next takes it). */
@@ -25,4 +26,15 @@ export function listeningUrl(child: ChildProcess): Promise<string> {
       reject(new Error(`the gateway exited early with ${code}: ${out.slice(0, 500)}`)),
     );
   });
+}
+
+/**
+ * `node …` arguments that run the built gateway exactly as `npm start` does (its V8 flags, then the bundle),
+ * read from package.json so that benchmarks, soak and tests measure what production runs.
+ */
+export function gatewayCommand(): string[] {
+  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  const match = /^exec node (.*)$/.exec(scripts.start);
+  if (!match) throw new Error(`unexpected start script: ${scripts.start}`);
+  return match[1]!.split(' ');
 }
