@@ -60,6 +60,7 @@ const envSchema = z.object({
     .optional(),
   UPSTREAM_CONCURRENCY_PER_CREDENTIAL: integer(1, 128).default(32),
   RESPONSE_CACHE_TTL_MS: integer(0, 60_000).default(0),
+  UPSTREAM_CALL_SHARING: boolean.default(true),
   SUBSCRIPTIONS_PER_CREDENTIAL: integer(1, 100_000).default(50),
   SUBSCRIPTIONS_MAX: integer(1, 1_000_000).default(5000),
   BREAKER_WINDOW: integer(1, 10_000).default(20),
@@ -101,6 +102,8 @@ export interface Config {
   corsOrigins: string[];
   /** Reuse of an upstream answer per credential, in ms (0: off; identical calls in flight are shared anyway). */
   responseCacheTtlMs: number;
+  /** Identical upstream calls of one credential in flight share one call (UPSTREAM_CALL_SHARING). */
+  shareCallsInFlight: boolean;
   /** Upstream calls of one credential at once (the socket pool holds 128). */
   upstreamConcurrencyPerCredential: number;
   subscriptions: { perCredential: number; total: number };
@@ -178,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS ?? [],
     upstreamConcurrencyPerCredential: e.UPSTREAM_CONCURRENCY_PER_CREDENTIAL,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,
+    shareCallsInFlight: e.UPSTREAM_CALL_SHARING,
     subscriptions: { perCredential: e.SUBSCRIPTIONS_PER_CREDENTIAL, total: e.SUBSCRIPTIONS_MAX },
     breaker: {
       windowSize: e.BREAKER_WINDOW,

@@ -75,6 +75,8 @@ export interface GatewayOptions {
   coordinator?: WatchCoordinator;
   /** Reuse an upstream answer for this long per credential (RESPONSE_CACHE_TTL_MS; default 0: in-flight sharing only). */
   responseCacheTtlMs?: number;
+  /** Identical upstream calls of one credential in flight share one call (UPSTREAM_CALL_SHARING; default true). */
+  shareCallsInFlight?: boolean;
   /** OpenTelemetry tracing (tracing.ts); off when absent. */
   tracing?: Tracing;
   /** Max sockets to the upstream (undici pool; default 128). */
@@ -161,6 +163,7 @@ export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstre
     breaker: config.breaker,
     upstreamConcurrencyPerCredential: config.upstreamConcurrencyPerCredential,
     responseCacheTtlMs: config.responseCacheTtlMs,
+    shareCallsInFlight: config.shareCallsInFlight,
   };
 }
 
@@ -196,7 +199,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxBodyBytes: options.maxUpstreamBodyBytes,
       maxConcurrentPerTenant: options.upstreamConcurrencyPerCredential ?? 32,
       tracer: options.tracing?.attempts,
-      sharing: createCallSharing({ ttlMs: options.responseCacheTtlMs ?? 0, now: options.now }),
+      sharing: createCallSharing({
+        ttlMs: options.responseCacheTtlMs ?? 0,
+        now: options.now,
+        inFlight: options.shareCallsInFlight,
+      }),
       onAttempt: (event) => {
         metrics?.recordAttempt(event);
         if (event.outcome !== 'success') logger.warn(event, 'upstream call failed');

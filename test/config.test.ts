@@ -20,6 +20,7 @@ describe('config', () => {
       corsOrigins: [],
       upstreamConcurrencyPerCredential: 32,
       responseCacheTtlMs: 0,
+      shareCallsInFlight: true,
       subscriptions: { perCredential: 50, total: 5000 },
       breaker: { windowSize: 20, minimumCalls: 10, failureRatio: 0.5, openMs: 5000, minimumTenants: 2 },
       http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },

@@ -11,6 +11,8 @@ export interface CallSharingOptions {
   ttlMs?: number;
   maxEntries?: number;
   now?: () => number;
+  /** Identical calls in flight share one call (default true; UPSTREAM_CALL_SHARING=false turns it off). */
+  inFlight?: boolean;
 }
 
 export interface CallSharing {
@@ -38,6 +40,7 @@ export function createCallSharing(options: CallSharingOptions = {}): CallSharing
   const ttlMs = options.ttlMs ?? 0;
   const maxEntries = options.maxEntries ?? 1000;
   const now = options.now ?? Date.now;
+  const joinInFlight = options.inFlight !== false;
   const inFlight = new Map<string, InFlight>();
   const answers = new Map<string, { value: unknown; expires: number }>();
 
@@ -73,7 +76,9 @@ export function createCallSharing(options: CallSharingOptions = {}): CallSharing
       const kept = answers.get(key);
       if (kept && !fresh && kept.expires > now()) return Promise.resolve(kept.value as never);
       if (kept) answers.delete(key);
-      const entry = inFlight.get(key) ?? start(key, work as (signal: AbortSignal) => Promise<unknown>);
+      const entry =
+        (joinInFlight ? inFlight.get(key) : undefined) ??
+        start(key, work as (signal: AbortSignal) => Promise<unknown>);
       entry.waiters++;
       return new Promise((resolve, reject) => {
         let waiting = true;

@@ -78,10 +78,14 @@ const pin = (core: number, pid: number) => {
   }
 };
 
+/** The V8 flags `npm start` gives the gateway: every Node process under test gets them (a like-for-like ceiling). */
+const V8_FLAGS = gatewayCommand().slice(0, -1);
+
 /** Starts `node …args` pinned to a core (TypeScript entry points through tsx, built ones as they are). */
 function start(name: string, core: number, args: string[], env: Record<string, string>): ChildProcess {
   const loader = args.at(-1)?.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  return spawnPinned(name, core, process.execPath, [...loader, ...args], env);
+  const flags = args[0]?.startsWith('--') ? [] : V8_FLAGS;
+  return spawnPinned(name, core, process.execPath, [...flags, ...loader, ...args], env);
 }
 
 function spawnPinned(
@@ -248,14 +252,6 @@ const proxy = start('proxy', 0, ['test/bench/proxy.ts'], {
   NODE_ENV: 'production',
 });
 // The gateway as `npm start` runs it: the esbuild bundle (`npm run bench` builds it first).
-const gateway = start('gateway', 0, gatewayCommand(), {
-  PORT: String(GATEWAY_PORT),
-  HOST: '127.0.0.1',
-  VECTARA_API_URL: `http://127.0.0.1:${SIM_PORT}`,
-  VECTARA_API_VERSION: 'v1',
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'silent',
-});
 const gatewayEnv = {
   HOST: '127.0.0.1',
   VECTARA_API_URL: `http://127.0.0.1:${SIM_PORT}`,
@@ -264,6 +260,13 @@ const gatewayEnv = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'silent',
 };
+// Like for like with the ceiling: every GraphQL page makes its own upstream call. With sharing on (the
+// default), the bench's identical requests in flight would share calls; the `cached` row shows that.
+const gateway = start('gateway', 0, gatewayCommand(), {
+  ...gatewayEnv,
+  PORT: String(GATEWAY_PORT),
+  UPSTREAM_CALL_SHARING: 'false',
+});
 const ceiling = start('ceiling', 0, ['test/bench/ceiling.ts'], {
   PORT: String(CEILING_PORT),
   UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`,
@@ -376,7 +379,7 @@ const lines = [
   '# Benchmark: gateway vs plain proxy vs direct',
   '',
   `${new Date().toISOString()} on ${machine}; ${quick ? 'quick run' : 'full run'}: ${REPS} × ${DURATION} s per target and scenario after a ${WARMUP} s warm-up, interleaved, medians; ${seconds} s in all.`,
-  `System under test pinned to core 0${pinned ? '' : ' (taskset failed: unpinned)'}, autocannon + simulator on core 1; NODE_ENV=production, logging off.`,
+  `System under test pinned to core 0${pinned ? '' : ' (taskset failed: unpinned)'}, autocannon + simulator on core 1; NODE_ENV=production, logging off; every Node process runs with the gateway's npm-start V8 flags (${V8_FLAGS.join(' ')}).`,
   'Gateway query: `jobs(first: N)` selecting every Job field plus cursors and pageInfo; direct/proxy: the equivalent `POST /v1/list-jobs`' +
     (withMesh
       ? '; mesh: GraphQL Mesh (compose) + Hive Gateway serving the OpenAPI document, `ListJobs` selecting every job field (`npm run bench:mesh-setup`).'
@@ -416,9 +419,9 @@ const perPage =
   gatewayRows.reduce((sum, row) => sum + row.upstreamCalls, 0) /
   gatewayRows.reduce((sum, row) => sum + row.checked, 0);
 lines.push(
-  `Upstream calls per GraphQL page (simulator count / gateway responses, requests still in flight at the end of a run included): ${perPage.toFixed(3)}.`,
+  `Upstream calls per GraphQL page of the `gateway` rows (simulator count / gateway responses, requests still in flight at the end of a run included): ${perPage.toFixed(3)}.`,
   `Upstream calls for one federated fetch of six corpora's first pages (\`_entities\` → \`Corpus.jobs(first: 3)\`): ${federatedCalls}.`,
-  "`cached`: the same gateway with RESPONSE_CACHE_TTL_MS=1000 (the bench's identical requests are answered from it); all other rows run with the cache off.",
+  "`gateway` runs with UPSTREAM_CALL_SHARING=false (every GraphQL page makes its own upstream call, like the ceiling). `cached`: the same gateway with its defaults (identical calls in flight shared) and RESPONSE_CACHE_TTL_MS=1000 (the bench's identical requests are answered from it).",
   '',
 );
 const markdown = lines.join('\n');

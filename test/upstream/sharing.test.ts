@@ -34,6 +34,14 @@ describe('sharing upstream calls', () => {
     reportFigure('in-flight sharing', { requests: 21, credentials: 2, upstreamCalls: harness.sim.calls });
   });
 
+  it('UPSTREAM_CALL_SHARING=false: every request makes its own upstream call', async () => {
+    harness = startHarness({ shareCallsInFlight: false });
+    harness.sim.configure({ latencyMs: 30 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => ask()));
+    for (const result of results) expect(result.errors).toBeUndefined();
+    expect(harness.sim.calls).toBe(20);
+  });
+
   it('a caller that leaves does not cancel the call the others wait for; when all leave, it is cancelled', async () => {
     harness = startHarness();
     harness.sim.configure({ latencyMs: 50 });
