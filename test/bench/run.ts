@@ -419,7 +419,7 @@ const perPage =
   gatewayRows.reduce((sum, row) => sum + row.upstreamCalls, 0) /
   gatewayRows.reduce((sum, row) => sum + row.checked, 0);
 lines.push(
-  `Upstream calls per GraphQL page of the `gateway` rows (simulator count / gateway responses, requests still in flight at the end of a run included): ${perPage.toFixed(3)}.`,
+  `Upstream calls per GraphQL page of the \`gateway\` rows (simulator count / gateway responses, requests still in flight at the end of a run included): ${perPage.toFixed(3)}.`,
   `Upstream calls for one federated fetch of six corpora's first pages (\`_entities\` → \`Corpus.jobs(first: 3)\`): ${federatedCalls}.`,
   "`gateway` runs with UPSTREAM_CALL_SHARING=false (every GraphQL page makes its own upstream call, like the ceiling). `cached`: the same gateway with its defaults (identical calls in flight shared) and RESPONSE_CACHE_TTL_MS=1000 (the bench's identical requests are answered from it).",
   '',
