@@ -25,6 +25,7 @@ const GATEWAY_PORT = await freePort();
 const MESH_PORT = await freePort();
 const CEILING_PORT = await freePort();
 const CACHED_PORT = await freePort();
+const UNSHARED_PORT = await freePort();
 /** GraphQL Mesh + Hive Gateway over the OpenAPI document, when `npm run bench:mesh-setup` has prepared it. */
 const MESH_SUPERGRAPH = 'test/bench/mesh/supergraph.graphql';
 const withMesh = existsSync(MESH_SUPERGRAPH) && !process.argv.includes('--no-mesh');
@@ -41,12 +42,15 @@ const QUERY = `query Bench($first: Int!) {
   }
 }`;
 
-type Target = 'direct' | 'proxy' | 'ceiling' | 'gateway' | 'cached' | 'mesh';
+type Target = 'direct' | 'proxy' | 'ceiling' | 'gateway' | 'unshared' | 'cached' | 'mesh';
+/** The gateway rows, compared with the baselines in the ratio columns. */
+const GATEWAYS: readonly Target[] = ['gateway', 'unshared'];
 const TARGETS: Target[] = [
   'direct',
   'proxy',
   'ceiling',
   'gateway',
+  'unshared',
   'cached',
   ...(withMesh ? (['mesh'] as const) : []),
 ];
@@ -153,8 +157,13 @@ function requestFor(target: Target, scenario: Scenario) {
       check: (body: string) => !body.includes('"errors"') && count(body, '"tsCreate":') === scenario.pageSize,
     };
   }
-  if (target === 'gateway' || target === 'ceiling' || target === 'cached') {
-    const port = target === 'gateway' ? GATEWAY_PORT : target === 'ceiling' ? CEILING_PORT : CACHED_PORT;
+  if (target === 'gateway' || target === 'unshared' || target === 'ceiling' || target === 'cached') {
+    const port = {
+      gateway: GATEWAY_PORT,
+      unshared: UNSHARED_PORT,
+      ceiling: CEILING_PORT,
+      cached: CACHED_PORT,
+    }[target];
     return {
       url: `http://127.0.0.1:${port}/graphql`,
       body: JSON.stringify({ query: QUERY, variables: { first: scenario.pageSize } }),
@@ -260,11 +269,12 @@ const gatewayEnv = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'silent',
 };
-// Like for like with the ceiling: every GraphQL page makes its own upstream call. With sharing on (the
-// default), the bench's identical requests in flight would share calls; the `cached` row shows that.
-const gateway = start('gateway', 0, gatewayCommand(), {
+// The gateway as deployed (defaults: identical calls in flight shared, no response cache), and the same
+// without sharing: every GraphQL page makes its own upstream call, like the ceiling (like for like).
+const gateway = start('gateway', 0, gatewayCommand(), { ...gatewayEnv, PORT: String(GATEWAY_PORT) });
+const unshared = start('unshared', 0, gatewayCommand(), {
   ...gatewayEnv,
-  PORT: String(GATEWAY_PORT),
+  PORT: String(UNSHARED_PORT),
   UPSTREAM_CALL_SHARING: 'false',
 });
 const ceiling = start('ceiling', 0, ['test/bench/ceiling.ts'], {
@@ -286,8 +296,8 @@ const mesh = withMesh
       { UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`, NODE_ENV: 'production' },
     )
   : undefined;
-children.push(simulator, proxy, gateway, ceiling, cached, ...(mesh ? [mesh] : []));
-const SUT: Partial<Record<Target, ChildProcess>> = { proxy, gateway, mesh, ceiling, cached };
+children.push(simulator, proxy, gateway, unshared, ceiling, cached, ...(mesh ? [mesh] : []));
+const SUT: Partial<Record<Target, ChildProcess>> = { proxy, gateway, unshared, mesh, ceiling, cached };
 
 interface Row extends Scenario {
   target: Target;
@@ -385,7 +395,7 @@ const lines = [
       ? '; mesh: GraphQL Mesh (compose) + Hive Gateway serving the OpenAPI document, `ListJobs` selecting every job field (`npm run bench:mesh-setup`).'
       : '.'),
   '',
-  `| page | conns | upstream | target | req/s | p50 ms | p99 ms | peak RSS MiB | gateway/proxy | gateway/ceiling | gateway/direct${withMesh ? ' | gateway/mesh' : ''} | checked |`,
+  `| page | conns | upstream | target | req/s | p50 ms | p99 ms | peak RSS MiB | ÷ proxy | ÷ ceiling | ÷ direct${withMesh ? ' | ÷ mesh' : ''} | checked |`,
   `|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:${withMesh ? '|---:' : ''}|---|`,
 ];
 for (const scenario of scenarios) {
@@ -394,11 +404,11 @@ for (const scenario of scenarios) {
   for (const target of TARGETS) {
     const row = find(scenario, target);
     const meshRatio = withMesh
-      ? ` | ${target === 'gateway' ? `${(row.rps / find(scenario, 'mesh').rps).toFixed(2)}×` : ''}`
+      ? ` | ${GATEWAYS.includes(target) ? `${(row.rps / find(scenario, 'mesh').rps).toFixed(2)}×` : ''}`
       : '';
     const ceilingRow = find(scenario, 'ceiling');
     const ratios =
-      (target === 'gateway'
+      (GATEWAYS.includes(target)
         ? `${(row.rps / proxyRow.rps).toFixed(2)}× | ${(row.rps / ceilingRow.rps).toFixed(2)}× | ${(row.rps / directRow.rps).toFixed(2)}×`
         : ' |  | ') + meshRatio;
     lines.push(
@@ -414,14 +424,16 @@ const latencyRows = scenarios
     return `page ${scenario.pageSize}: ${added.toFixed(2)} ms`;
   });
 lines.push(`Added median latency over the proxy at 1 connection: ${latencyRows.join('; ')}.`, '');
-const gatewayRows = rows.filter((row) => row.target === 'gateway');
-const perPage =
-  gatewayRows.reduce((sum, row) => sum + row.upstreamCalls, 0) /
-  gatewayRows.reduce((sum, row) => sum + row.checked, 0);
+const callsPerPage = (target: Target) => {
+  const of = rows.filter((row) => row.target === target);
+  return (
+    of.reduce((sum, row) => sum + row.upstreamCalls, 0) / of.reduce((sum, row) => sum + row.checked, 0)
+  ).toFixed(3);
+};
 lines.push(
-  `Upstream calls per GraphQL page of the \`gateway\` rows (simulator count / gateway responses, requests still in flight at the end of a run included): ${perPage.toFixed(3)}.`,
+  `Upstream calls per GraphQL page (simulator count / responses, requests still in flight at the end of a run included): gateway ${callsPerPage('gateway')} (identical requests in flight share calls), unshared ${callsPerPage('unshared')}.`,
   `Upstream calls for one federated fetch of six corpora's first pages (\`_entities\` → \`Corpus.jobs(first: 3)\`): ${federatedCalls}.`,
-  "`gateway` runs with UPSTREAM_CALL_SHARING=false (every GraphQL page makes its own upstream call, like the ceiling). `cached`: the same gateway with its defaults (identical calls in flight shared) and RESPONSE_CACHE_TTL_MS=1000 (the bench's identical requests are answered from it).",
+  "`gateway`: the gateway with its defaults (identical upstream calls of one credential in flight are shared; the bench's requests are all identical, so at 50 connections they share calls). `unshared`: UPSTREAM_CALL_SHARING=false, every GraphQL page makes its own upstream call — like for like with the ceiling. `cached`: the defaults plus RESPONSE_CACHE_TTL_MS=1000 (the bench's identical requests are answered from it). Ratio columns: the row's req/s ÷ the baseline's.",
   '',
 );
 const markdown = lines.join('\n');
@@ -440,6 +452,7 @@ function chart(): string {
     proxy: '#5c6bc0',
     ceiling: '#8d6e63',
     gateway: '#e6522c',
+    unshared: '#ab47bc',
     cached: '#ffa726',
     mesh: '#26a69a',
   };
