@@ -30,6 +30,12 @@ export async function readBytesCapped(
   declaredLength?: string | null,
 ): Promise<Buffer> {
   if (!body) return Buffer.alloc(0);
+  if (declaredLength && Number(declaredLength) > maxBytes && Array.isArray(body)) {
+    throw new BodyTooLargeError(maxBytes);
+  }
+  // Bytes already read (the production transport's answer): no asynchronous iteration needed.
+  if (Array.isArray(body)) return concatCapped(body as Uint8Array[], maxBytes);
+  if (isNodeReadable(body)) return readNodeStream(body, maxBytes, declaredLength);
   const chunksOf =
     Symbol.asyncIterator in body || Symbol.iterator in body
       ? (body as AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
@@ -71,4 +77,65 @@ async function cancel(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): P
   } catch {
     // the stream is gone either way
   }
+}
+
+function concatCapped(chunks: readonly Uint8Array[], maxBytes: number): Buffer {
+  let size = 0;
+  for (const chunk of chunks) size += chunk.byteLength;
+  if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
+  return chunks.length === 1
+    ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, size)
+    : Buffer.concat(chunks, size);
+}
+
+interface NodeReadable {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  once(event: 'end', listener: () => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+  destroy(error?: Error): unknown;
+}
+
+const isNodeReadable = (body: object): body is NodeReadable =>
+  typeof (body as Partial<NodeReadable>).on === 'function' &&
+  typeof (body as Partial<NodeReadable>).destroy === 'function';
+
+/**
+ * A Node stream (undici's body) read through its events: one callback per chunk instead of a promise per
+ * chunk. Past the bound the stream is destroyed at once (its socket is not reused).
+ */
+function readNodeStream(
+  body: NodeReadable,
+  maxBytes: number,
+  declaredLength?: string | null,
+): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    if (declaredLength && Number(declaredLength) > maxBytes) {
+      body.destroy();
+      reject(new BodyTooLargeError(maxBytes));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    body.on('data', (chunk) => {
+      if (done) return;
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        done = true;
+        body.destroy();
+        reject(new BodyTooLargeError(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => {
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    body.once('error', (error) => {
+      if (done) return;
+      done = true;
+      reject(error);
+    });
+  });
 }

@@ -1,5 +1,6 @@
 // The upstream client against the simulator: decoding, exact header pass-through, both error paths, each
 // fault, timeouts, cancellation, retries and redaction. Every test counts the upstream calls it caused.
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createSimulator } from '../../src/simulator/handler';
 import { listenSimulator } from '../../src/simulator/server';
@@ -9,6 +10,7 @@ import { createUndiciTransport } from '../../src/upstream/transport';
 import { createV1Adapter } from '../../src/upstream/v1/adapter';
 import { BEARER_A, KEY_A } from '../support/accounts';
 import { FIXED_START, manualClock } from '../support/clock';
+import { until } from '../support/scheduler';
 import { ALL_STATES } from '../support/states';
 
 function setup(options: { retries?: number; timeoutMs?: number; fetch?: FetchLike } = {}) {
@@ -209,6 +211,50 @@ describe('upstream client', () => {
     const error = await failure(client.listJobs(query, { credentials: { apiKey: secret, customerId: '1' } }));
     expect(JSON.stringify({ message: error.message, detail: error.detail })).not.toContain(secret);
     expect(error.detail).toContain('[redacted]');
+  });
+
+  it('bounds a real upstream body over HTTP: declared or chunked, the read stops at the bound', async () => {
+    let written = 0;
+    const server = createServer((req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, 32);
+      if (req.url === '/declared') {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(10 * 1024 * 1024),
+        });
+        res.end(chunk); // the rest never comes: refused from the header alone
+        return;
+      }
+      if (req.url === '/small') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"job":[]}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }); // chunked, no length
+      const pump = () => {
+        while (written < 100 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      res.on('close', () => (written = Number.POSITIVE_INFINITY));
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const transport = createUndiciTransport({ connections: 2, maxBodyBytes: 1024 * 1024 });
+    try {
+      const small = await transport.fetch(`${base}/small`);
+      expect(Buffer.concat(small.body as unknown as Buffer[]).toString()).toBe('{"job":[]}');
+      await expect(transport.fetch(`${base}/declared`)).rejects.toThrow(/larger than 1024 KiB/);
+      await expect(transport.fetch(`${base}/chunked`)).rejects.toThrow(/larger than 1024 KiB/);
+      // The server saw its connection dropped long before 100 MB.
+      await until(() => written === Number.POSITIVE_INFINITY);
+    } finally {
+      await transport.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('works over real HTTP with the undici transport, including a real connection reset', async () => {
