@@ -28,11 +28,20 @@ const TYPES = new Map<string, (typeof JOB_TYPES)[number]>(
 
 /** int64 epoch seconds as string or number; 0, "0", absent, null or garbage → null. */
 export function decodeEpochSeconds(value: unknown): number | null {
-  const text = asString(value).trim();
-  if (!/^-?\d+$/.test(text)) return null;
-  const seconds = Number(text);
+  // Three per job: numbers and plain digit strings (int64 as JSON strings) skip the trimming.
+  let seconds: number;
+  if (typeof value === 'number') seconds = value;
+  else {
+    const raw = asString(value);
+    const text = DIGITS.test(raw) ? raw : raw.trim();
+    if (!SIGNED_DIGITS.test(text)) return null;
+    seconds = Number(text);
+  }
   return Number.isSafeInteger(seconds) && seconds > 0 && seconds <= MAX_EPOCH_SECONDS ? seconds : null;
 }
+
+const DIGITS = /^\d+$/;
+const SIGNED_DIGITS = /^-?\d+$/;
 
 /** The v1 request body of a list query (a page key alone when continuing). */
 export function encodeListJobsRequest(query: ListJobsQuery, jobId?: string): Record<string, unknown> {
