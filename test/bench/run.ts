@@ -2,7 +2,7 @@
 // plain keep-alive proxy hop and against the ceiling (a GraphQL-free handler doing the same transform,
 // ceiling.ts), measured side by side in one run; a second gateway with RESPONSE_CACHE_TTL_MS shows what the
 // opt-in cache buys (the main gateway runs with it off). Ports are picked free; results are printed, and
-// written to test/bench/results/ only with --write. The system under test (proxy, gateway) is pinned
+// written to test/bench/results/node<major>.md/.svg only with --write. The system under test (proxy, gateway) is pinned
 // to core 0 with taskset; this runner (autocannon) and the simulator share core 1. Interleaved A B C per
 // repetition after a warm-up, medians reported. Every response is checked (status 200, no errors, the right
 // number of jobs): a fast error is not a result. Loopback only; not part of `npm test`.
@@ -439,9 +439,11 @@ lines.push(
 const markdown = lines.join('\n');
 process.stdout.write(`\n${markdown}\n`);
 if (write) {
-  writeFileSync('test/bench/results/latest.md', `${markdown}\n`);
-  writeFileSync('test/bench/results/latest.svg', chart());
-  process.stdout.write('wrote test/bench/results/latest.md and latest.svg\n');
+  // One file per Node major: the README shows Node 20 (these machines) and 24 (what the image runs).
+  const base = `test/bench/results/node${process.versions.node.split('.')[0]}`;
+  writeFileSync(`${base}.md`, `${markdown}\n`);
+  writeFileSync(`${base}.svg`, chart());
+  process.stdout.write(`wrote ${base}.md and ${base}.svg\n`);
 } else process.stdout.write('(not written: add --write to update test/bench/results/)\n');
 if (rows.some((row) => row.bad > 0)) process.exitCode = 1;
 
