@@ -1,6 +1,7 @@
 // Reading an upstream body with a hard size bound: a hostile or broken upstream cannot make the gateway
-// buffer more than `maxBytes`. Works on any async iterable of bytes (a WHATWG ReadableStream or undici's
-// Node stream); leaving the loop early cancels the stream, so the socket is released at once.
+// buffer more than `maxBytes`. Works on bytes already read, on undici's Node stream (read through its events)
+// and on any async iterable of bytes (a WHATWG ReadableStream); past the bound the stream is cancelled or
+// destroyed at once, so the socket is released.
 
 /** Upstream response bytes read at most (16 MiB): a 100-job page is ~40 KB. */
 export const MAX_UPSTREAM_BODY_BYTES = 16 * 1024 * 1024;
@@ -90,8 +91,8 @@ function concatCapped(chunks: readonly Uint8Array[], maxBytes: number): Buffer {
 
 interface NodeReadable {
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  once(event: 'end', listener: () => void): unknown;
-  once(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'end' | 'close', listener: () => void): unknown;
   destroy(error?: Error): unknown;
 }
 
@@ -132,10 +133,17 @@ function readNodeStream(
       done = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
-    body.once('error', (error) => {
+    // `on`, not `once`: a stream that errs twice must not crash the process with an unheard 'error'.
+    body.on('error', (error) => {
       if (done) return;
       done = true;
       reject(error);
+    });
+    // Destroyed without an error (neither 'end' nor 'error' comes): no caller waits forever.
+    body.once('close', () => {
+      if (done) return;
+      done = true;
+      reject(new Error('the upstream body ended before it was complete'));
     });
   });
 }
