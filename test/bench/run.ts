@@ -26,6 +26,7 @@ const MESH_PORT = await freePort();
 const CEILING_PORT = await freePort();
 const CACHED_PORT = await freePort();
 const UNSHARED_PORT = await freePort();
+const UNSHARED_V2_PORT = await freePort();
 /** GraphQL Mesh + Hive Gateway over the OpenAPI document, when `npm run bench:mesh-setup` has prepared it. */
 const MESH_SUPERGRAPH = 'test/bench/mesh/supergraph.graphql';
 const withMesh = existsSync(MESH_SUPERGRAPH) && !process.argv.includes('--no-mesh');
@@ -42,15 +43,16 @@ const QUERY = `query Bench($first: Int!) {
   }
 }`;
 
-type Target = 'direct' | 'proxy' | 'ceiling' | 'gateway' | 'unshared' | 'cached' | 'mesh';
+type Target = 'direct' | 'proxy' | 'ceiling' | 'gateway' | 'unshared' | 'unshared-v2' | 'cached' | 'mesh';
 /** The gateway rows, compared with the baselines in the ratio columns. */
-const GATEWAYS: readonly Target[] = ['gateway', 'unshared'];
+const GATEWAYS: readonly Target[] = ['gateway', 'unshared', 'unshared-v2'];
 const TARGETS: Target[] = [
   'direct',
   'proxy',
   'ceiling',
   'gateway',
   'unshared',
+  'unshared-v2',
   'cached',
   ...(withMesh ? (['mesh'] as const) : []),
 ];
@@ -157,10 +159,17 @@ function requestFor(target: Target, scenario: Scenario) {
       check: (body: string) => !body.includes('"errors"') && count(body, '"tsCreate":') === scenario.pageSize,
     };
   }
-  if (target === 'gateway' || target === 'unshared' || target === 'ceiling' || target === 'cached') {
+  if (
+    target === 'gateway' ||
+    target === 'unshared' ||
+    target === 'unshared-v2' ||
+    target === 'ceiling' ||
+    target === 'cached'
+  ) {
     const port = {
       gateway: GATEWAY_PORT,
       unshared: UNSHARED_PORT,
+      'unshared-v2': UNSHARED_V2_PORT,
       ceiling: CEILING_PORT,
       cached: CACHED_PORT,
     }[target];
@@ -277,6 +286,13 @@ const unshared = start('unshared', 0, gatewayCommand(), {
   PORT: String(UNSHARED_PORT),
   UPSTREAM_CALL_SHARING: 'false',
 });
+// The same, speaking the live API's version (GET /v2/jobs on the simulator): what v2 costs over v1.
+const unsharedV2 = start('unshared-v2', 0, gatewayCommand(), {
+  ...gatewayEnv,
+  PORT: String(UNSHARED_V2_PORT),
+  VECTARA_API_VERSION: 'v2',
+  UPSTREAM_CALL_SHARING: 'false',
+});
 const ceiling = start('ceiling', 0, ['test/bench/ceiling.ts'], {
   PORT: String(CEILING_PORT),
   UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`,
@@ -296,8 +312,16 @@ const mesh = withMesh
       { UPSTREAM_URL: `http://127.0.0.1:${SIM_PORT}`, NODE_ENV: 'production' },
     )
   : undefined;
-children.push(simulator, proxy, gateway, unshared, ceiling, cached, ...(mesh ? [mesh] : []));
-const SUT: Partial<Record<Target, ChildProcess>> = { proxy, gateway, unshared, mesh, ceiling, cached };
+children.push(simulator, proxy, gateway, unshared, unsharedV2, ceiling, cached, ...(mesh ? [mesh] : []));
+const SUT: Partial<Record<Target, ChildProcess>> = {
+  proxy,
+  gateway,
+  unshared,
+  'unshared-v2': unsharedV2,
+  mesh,
+  ceiling,
+  cached,
+};
 
 interface Row extends Scenario {
   target: Target;
@@ -431,9 +455,9 @@ const callsPerPage = (target: Target) => {
   ).toFixed(3);
 };
 lines.push(
-  `Upstream calls per GraphQL page (simulator count / responses, requests still in flight at the end of a run included): gateway ${callsPerPage('gateway')} (identical requests in flight share calls), unshared ${callsPerPage('unshared')}.`,
+  `Upstream calls per GraphQL page (simulator count / responses, requests still in flight at the end of a run included): gateway ${callsPerPage('gateway')} (identical requests in flight share calls), unshared ${callsPerPage('unshared')}, unshared-v2 ${callsPerPage('unshared-v2')}.`,
   `Upstream calls for one federated fetch of six corpora's first pages (\`_entities\` → \`Corpus.jobs(first: 3)\`): ${federatedCalls}.`,
-  "`gateway`: the gateway with its defaults (identical upstream calls of one credential in flight are shared; the bench's requests are all identical, so at 50 connections they share calls). `unshared`: UPSTREAM_CALL_SHARING=false, every GraphQL page makes its own upstream call — like for like with the ceiling. `cached`: the defaults plus RESPONSE_CACHE_TTL_MS=1000 (the bench's identical requests are answered from it). Ratio columns: the row's req/s ÷ the baseline's.",
+  "`gateway`: the gateway with its defaults (identical upstream calls of one credential in flight are shared; the bench's requests are all identical, so at 50 connections they share calls). `unshared`: UPSTREAM_CALL_SHARING=false, every GraphQL page makes its own upstream call — like for like with the ceiling; `unshared-v2`: the same speaking Vectara API v2 (`GET /v2/jobs`) to the simulator, the baselines staying on v1. `cached`: the defaults plus RESPONSE_CACHE_TTL_MS=1000 (the bench's identical requests are answered from it). Ratio columns: the row's req/s ÷ the baseline's.",
   '',
 );
 const markdown = lines.join('\n');
@@ -455,13 +479,14 @@ function chart(): string {
     ceiling: '#8d6e63',
     gateway: '#e6522c',
     unshared: '#ab47bc',
+    'unshared-v2': '#7e57c2',
     cached: '#ffa726',
     mesh: '#26a69a',
   };
   const barHeight = 14;
   const groupGap = 16;
   const left = 230;
-  const width = 760;
+  const width = 1000;
   const max = Math.max(...rows.map((row) => row.rps));
   let y = 40;
   const parts: string[] = [];
