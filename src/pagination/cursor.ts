@@ -20,6 +20,7 @@
 // foreign cursor fails a check and is BAD_USER_INPUT: the gateway never sends the upstream a key it did not
 // receive from it for these same credentials, and never skips to a position it did not hand out.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createBoundedMemo } from '../bounded-memo';
 import { badUserInput } from '../errors';
 import { MAX_PAGE_KEY_BYTES } from '../upstream/client';
 import { isPaddedBase64 } from '../upstream/model';
@@ -51,18 +52,12 @@ const CURSOR =
 /** A stable fingerprint of a normalised filter (order-insensitive lists, fixed field order). */
 export function filterFingerprint(filter: FilterFields): string {
   const key = filterKey(filter);
-  let print = FILTER_PRINTS.get(key);
-  if (print === undefined) {
-    print = createHash('sha256').update(key).digest('base64url').slice(0, 12);
-    if (key.length > MAX_CACHED_KEY_LENGTH) return print;
-    if (FILTER_PRINTS.size >= MAX_CACHED_SIGNATURES) FILTER_PRINTS.clear();
-    FILTER_PRINTS.set(key, print);
-  }
-  return print;
+  const hash = () => createHash('sha256').update(key).digest('base64url').slice(0, 12);
+  return key.length > MAX_CACHED_KEY_LENGTH ? hash() : filterPrints(key, hash);
 }
 
-/** Fingerprints of recent filters (a dashboard asks for the same few filters all day). */
-const FILTER_PRINTS = new Map<string, string>();
+/** Fingerprints of recent filters, at most 4,096 (a dashboard asks for the same few filters all day). */
+const filterPrints = createBoundedMemo<string, string>(4096);
 
 export interface FilterFields {
   corpusKeys?: readonly string[];
@@ -96,17 +91,11 @@ export function createCursorCodec(secret: Uint8Array = randomBytes(32)): CursorC
   // The same pages are signed again and again (every first page of a filter, for each caller): signatures
   // of recent pages handed out are kept. Inputs hold fingerprints and short page keys only, never a
   // credential; cursors sent by clients are always checked afresh, so they cannot fill this.
-  const signatures = new Map<string, { tag: string; salt: number }>();
+  const signatures = createBoundedMemo<string, { tag: string; salt: number }>(MAX_CACHED_SIGNATURES);
   const signPage: typeof sign = (filterPrint, credentialPrint, mode, pageSize, key) => {
-    if (key.length > MAX_CACHED_KEY_LENGTH) return sign(filterPrint, credentialPrint, mode, pageSize, key);
-    const input = `${filterPrint}|${credentialPrint}|${mode}|${pageSize}|${key}`;
-    let signature = signatures.get(input);
-    if (signature === undefined) {
-      signature = sign(filterPrint, credentialPrint, mode, pageSize, key);
-      if (signatures.size >= MAX_CACHED_SIGNATURES) signatures.clear();
-      signatures.set(input, signature);
-    }
-    return signature;
+    const signThis = () => sign(filterPrint, credentialPrint, mode, pageSize, key);
+    if (key.length > MAX_CACHED_KEY_LENGTH) return signThis();
+    return signatures(`${filterPrint}|${credentialPrint}|${mode}|${pageSize}|${key}`, signThis);
   };
 
   return {
@@ -178,7 +167,7 @@ function base64UrlToBase64(text: string): string {
   return base64 + '='.repeat((4 - (base64.length % 4)) % 4);
 }
 
-/** Page signatures kept (each under 1 KB: ≤ 4096 × 1 KB in all), and filter fingerprints. */
+/** Page signatures kept per codec (each under 1 KB: ≤ 4096 × 1 KB in all). */
 const MAX_CACHED_SIGNATURES = 4096;
 /** Longer page keys (and filters) are signed (hashed) every time rather than kept. */
 const MAX_CACHED_KEY_LENGTH = 512;

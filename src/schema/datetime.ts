@@ -1,4 +1,5 @@
 // DateTime values: the gateway holds epoch seconds (the upstream's unit) and speaks ISO-8601 UTC.
+import { createBoundedMemo } from '../bounded-memo';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
@@ -21,18 +22,13 @@ export function serializeDateTime(value: unknown): string {
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
 
 /** "YYYY-MM-DDT" of recent days: the jobs of a page were mostly created within a few days of each other. */
-const DATE_PARTS = new Map<number, string>();
-const MAX_DATE_PARTS = 4096;
+const datePartsMemo = createBoundedMemo<number, string>(4096);
 
 function datePart(days: number): string {
-  let part = DATE_PARTS.get(days);
-  if (part === undefined) {
+  return datePartsMemo(days, () => {
     const [year, month, day] = civilFromDays(days);
-    part = `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T`;
-    if (DATE_PARTS.size >= MAX_DATE_PARTS) DATE_PARTS.clear();
-    DATE_PARTS.set(days, part);
-  }
-  return part;
+    return `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T`;
+  });
 }
 
 /** Days since 1970-01-01 → [year, month, day] (H. Hinnant's civil_from_days). */
