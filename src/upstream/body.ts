@@ -31,17 +31,19 @@ export async function readBytesCapped(
   declaredLength?: string | null,
 ): Promise<Buffer> {
   if (!body) return Buffer.alloc(0);
-  if (declaredLength && Number(declaredLength) > maxBytes && Array.isArray(body)) {
-    throw new BodyTooLargeError(maxBytes);
-  }
+  // Refused from the header alone; each kind of body is then released its own way.
+  const declaredTooLarge = Boolean(declaredLength) && Number(declaredLength) > maxBytes;
   // Bytes already read (the production transport's answer): no asynchronous iteration needed.
-  if (Array.isArray(body)) return concatCapped(body as Uint8Array[], maxBytes);
-  if (isNodeReadable(body)) return readNodeStream(body, maxBytes, declaredLength);
+  if (Array.isArray(body)) {
+    if (declaredTooLarge) throw new BodyTooLargeError(maxBytes);
+    return concatCapped(body as Uint8Array[], maxBytes);
+  }
+  if (isNodeReadable(body)) return readNodeStream(body, maxBytes, declaredTooLarge);
   const chunksOf =
     Symbol.asyncIterator in body || Symbol.iterator in body
       ? (body as AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
       : readerIterable(body);
-  if (declaredLength && Number(declaredLength) > maxBytes) {
+  if (declaredTooLarge) {
     await cancel(chunksOf);
     throw new BodyTooLargeError(maxBytes);
   }
@@ -104,13 +106,9 @@ const isNodeReadable = (body: object): body is NodeReadable =>
  * A Node stream (undici's body) read through its events: one callback per chunk instead of a promise per
  * chunk. Past the bound the stream is destroyed at once (its socket is not reused).
  */
-function readNodeStream(
-  body: NodeReadable,
-  maxBytes: number,
-  declaredLength?: string | null,
-): Promise<Buffer> {
+function readNodeStream(body: NodeReadable, maxBytes: number, declaredTooLarge: boolean): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
-    if (declaredLength && Number(declaredLength) > maxBytes) {
+    if (declaredTooLarge) {
       body.destroy();
       reject(new BodyTooLargeError(maxBytes));
       return;
