@@ -4,9 +4,9 @@
 // response shape, JSON.stringify, write — and nothing else (no parsing, validation, limits, logs, metrics).
 // Benchmark baseline only: the gateway's throughput ÷ this one is how close it comes to the physical limit.
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
 import { Agent, request } from 'undici';
 import { createCursorCodec, filterFingerprint } from '../../src/pagination/cursor';
+import { serveBaseline } from './baseline-server';
 
 const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4010';
 const port = Number(process.env.PORT ?? 4030);
@@ -22,68 +22,54 @@ const iso = (value: unknown) => {
   return seconds > 0 ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : null;
 };
 
-const server = createServer(async (req, res) => {
+serveBaseline('ceiling', port, agent, async (req, received, res) => {
   if (req.method === 'GET') {
     res.end('ok'); // readiness for the bench runner
     return;
   }
-  try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const { variables } = JSON.parse(Buffer.concat(chunks).toString()) as { variables: { first: number } };
-    const first = variables.first;
-    const answer = await request(`${upstream}/v1/list-jobs`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': String(req.headers['x-api-key']),
-        'customer-id': String(req.headers['customer-id']),
+  const { variables } = JSON.parse(received.toString()) as { variables: { first: number } };
+  const first = variables.first;
+  const answer = await request(`${upstream}/v1/list-jobs`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': String(req.headers['x-api-key']),
+      'customer-id': String(req.headers['customer-id']),
+    },
+    body: JSON.stringify({ state: STATES.map((state) => `JOB_STATE__${state}`), numResults: first }),
+    dispatcher: agent,
+  });
+  const page = (await answer.body.json()) as { job: Record<string, any>[]; pageKey: string };
+  const cursorAt = codec.forPage(filterPrint, credentialPrint, { mode: 's', pageSize: first });
+  const next = page.pageKey
+    ? codec.forPage(filterPrint, credentialPrint, { mode: 'k', pageSize: first, pageKey: page.pageKey })(0)
+    : codec.endCursor(filterPrint, credentialPrint);
+  const edges = page.job.map((job, index) => {
+    const state = String(job.state).replace('JOB_STATE__', '');
+    return {
+      cursor: index + 1 < page.job.length ? cursorAt(index + 1) : next,
+      node: {
+        id: Buffer.from(`Job:${job.id}`).toString('base64url'),
+        jobId: job.id,
+        type: String(job.type).replace('JOB__', ''),
+        state,
+        isTerminal: TERMINAL.has(state),
+        corpusIds: (job.corpusId as unknown[]).map(Number),
+        createdAt: iso(job.tsCreate),
+        startedAt: iso(job.tsStart),
+        completedAt: iso(job.tsComplete),
+        userHandle: job.userHandle || null,
       },
-      body: JSON.stringify({ state: STATES.map((state) => `JOB_STATE__${state}`), numResults: first }),
-      dispatcher: agent,
-    });
-    const page = (await answer.body.json()) as { job: Record<string, any>[]; pageKey: string };
-    const cursorAt = codec.forPage(filterPrint, credentialPrint, { mode: 's', pageSize: first });
-    const next = page.pageKey
-      ? codec.forPage(filterPrint, credentialPrint, { mode: 'k', pageSize: first, pageKey: page.pageKey })(0)
-      : codec.endCursor(filterPrint, credentialPrint);
-    const edges = page.job.map((job, index) => {
-      const state = String(job.state).replace('JOB_STATE__', '');
-      return {
-        cursor: index + 1 < page.job.length ? cursorAt(index + 1) : next,
-        node: {
-          id: Buffer.from(`Job:${job.id}`).toString('base64url'),
-          jobId: job.id,
-          type: String(job.type).replace('JOB__', ''),
-          state,
-          isTerminal: TERMINAL.has(state),
-          corpusIds: (job.corpusId as unknown[]).map(Number),
-          createdAt: iso(job.tsCreate),
-          startedAt: iso(job.tsStart),
-          completedAt: iso(job.tsComplete),
-          userHandle: job.userHandle || null,
-        },
-      };
-    });
-    const body = JSON.stringify({
-      data: {
-        jobs: {
-          edges,
-          pageInfo: { hasNextPage: page.pageKey !== '', endCursor: edges.at(-1)?.cursor ?? null },
-        },
+    };
+  });
+  const body = JSON.stringify({
+    data: {
+      jobs: {
+        edges,
+        pageInfo: { hasNextPage: page.pageKey !== '', endCursor: edges.at(-1)?.cursor ?? null },
       },
-    });
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(body);
-  } catch {
-    res.writeHead(502);
-    res.end();
-  }
-});
-server.keepAliveTimeout = 60_000;
-server.listen(port, '127.0.0.1', () => process.stdout.write(`ceiling on ${port}\n`));
-process.once('SIGTERM', () => {
-  server.close();
-  void agent.close();
-  process.exit(0);
+    },
+  });
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(body);
 });
