@@ -10,6 +10,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Plugin } from 'graphql-yoga';
 import { BUDGET, useRequestBudget } from './budget';
+import { useCredentialsBeforeCSRF } from './credentials-first';
 
 /** The limits, exported so tests can probe each one at limit and limit+1. */
 export const LIMITS = {
@@ -40,7 +41,8 @@ export function limitPlugins(options: { introspection: boolean }): Plugin[] {
     maxTokensPlugin({ n: LIMITS.maxTokens }) as Plugin,
     useRequestBudget(),
     maxDirectivesPlugin({ n: LIMITS.maxDirectives }) as Plugin,
-    useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }),
+    // A refused request without credentials is answered UNAUTHENTICATED (credentials-first.ts: why it is safe).
+    useCredentialsBeforeCSRF(useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS })),
   ];
   if (!options.introspection) {
     plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin() as Plugin);
