@@ -7,10 +7,11 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ApiVersion } from '../../../src/upstream/versions';
-import { CUSTOMER_A } from '../../support/accounts';
+import { CUSTOMER_A, CUSTOMER_B } from '../../support/accounts';
 import { CORPORA, type KeyField, type Stack, startStack } from './stack';
 
 export const CREDENTIALS = { 'x-api-key': 'demo-api-key', 'customer-id': CUSTOMER_A };
+const OTHER_CREDENTIALS = { 'x-api-key': 'demo-api-key-2', 'customer-id': CUSTOMER_B };
 const CREDENTIAL_HEADERS = ['x-api-key', 'authorization', 'customer-id'];
 
 export interface Router {
@@ -19,6 +20,11 @@ export interface Router {
   /** graphql-ws endpoint, when the router serves subscriptions over WebSocket. */
   wsUrl?: string;
   sse: boolean;
+  /**
+   * What a subscription without credentials reaches the client as, when the router cannot pass on
+   * UNAUTHENTICATED (asserted exactly, so a change in the router is noticed); default UNAUTHENTICATED.
+   */
+  subscriptionWithoutCredentials?: string;
   stop(): Promise<void>;
 }
 
@@ -233,22 +239,37 @@ export function routerChecks(suite: RouterSuite): void {
       expectFinished(await subscribeWs(router, watch(), CREDENTIALS));
     });
 
-    it('passes UNAUTHENTICATED on for a subscription without credentials (SSE)', async (context) => {
+    const credentialLess = (router: Router) => router.subscriptionWithoutCredentials ?? 'UNAUTHENTICATED';
+    const errorCodes = ({ events, error }: { events: Result[]; error?: unknown }) =>
+      [...events, ...(Array.isArray(error) ? [{ errors: error }] : [])].flatMap((result) =>
+        codes(result as Result),
+      );
+
+    it('passes the error on for a subscription without credentials (SSE)', async (context) => {
       if (!router.sse) context.skip();
-      const { events, error } = await subscribeSse(router, watch(), {});
-      const results = [...events, ...(Array.isArray(error) ? [{ errors: error }] : [])] as Result[];
-      expect(results.flatMap(codes), JSON.stringify({ events, error: String(error) })).toEqual([
-        'UNAUTHENTICATED',
-      ]);
+      const outcome = await subscribeSse(router, watch(), {});
+      expect(outcome.events.some((event) => event.data?.jobUpdated)).toBe(false);
+      expect(errorCodes(outcome), JSON.stringify(outcome.events)).toEqual([credentialLess(router)]);
     });
 
-    it('passes UNAUTHENTICATED on for a subscription without credentials (graphql-ws)', async (context) => {
+    it('passes the error on for a subscription without credentials (graphql-ws)', async (context) => {
       if (!router.wsUrl) context.skip();
-      const { events, error } = await subscribeWs(router, watch(), {});
-      const results = [...events, ...(Array.isArray(error) ? [{ errors: error }] : [])] as Result[];
-      expect(results.flatMap(codes), JSON.stringify({ events, error: String(error) })).toEqual([
-        'UNAUTHENTICATED',
+      const outcome = await subscribeWs(router, watch(), {});
+      expect(outcome.events.some((event) => event.data?.jobUpdated)).toBe(false);
+      expect(errorCodes(outcome), JSON.stringify(outcome.events)).toEqual([credentialLess(router)]);
+    });
+
+    it("keeps each subscriber's credential: another account watching the same job gets NOT_FOUND", async (context) => {
+      if (!router.wsUrl) context.skip();
+      const query = watch();
+      // Both at once, so a router that shared one subgraph connection between them would show it.
+      const [own, other] = await Promise.all([
+        subscribeWs(router, query, CREDENTIALS),
+        subscribeWs(router, query, OTHER_CREDENTIALS),
       ]);
+      expectFinished(own);
+      expect(other.events.some((event) => event.data?.jobUpdated)).toBe(false);
+      expect(errorCodes(other)).toEqual(['NOT_FOUND']);
     });
   });
 }
