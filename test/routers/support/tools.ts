@@ -30,10 +30,15 @@ export function describeWithTools(name: string, marker: string, body: () => void
 }
 
 /**
- * A working folder for one router's files inside test/routers/tools, so that a config file importing the
- * router's package (Hive's gateway.config.ts) resolves it from tools/node_modules.
+ * A working folder for one router's files, removed when done: inside test/routers/tools for a config that
+ * imports the router's package (Hive's gateway.config.ts resolves it from tools/node_modules), or beside it
+ * for one that imports the project's own packages (@apollo/gateway from the root node_modules).
  */
-export function workFolder(name: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(TOOLS_DIR, `.work-${name}-`));
+export function workFolder(
+  name: string,
+  where: 'tools' | 'project' = 'tools',
+): { path: string; remove(): void } {
+  const parent = where === 'tools' ? TOOLS_DIR : resolve(TOOLS_DIR, '..');
+  const path = mkdtempSync(join(parent, `.work-${name}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
