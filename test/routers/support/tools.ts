@@ -25,6 +25,8 @@ export function describeWithTools(name: string, marker: string, body: () => void
       });
     });
   } else {
+    // One line per suite, so that a local run says why these routers were not tried.
+    console.warn(`${name}: skipped, ${reason}`);
     describe.skip(`${name} — skipped: ${reason}`, body);
   }
 }
