@@ -3,6 +3,8 @@
 // the owner subgraph. Subscriptions reach this subgraph over SSE (Hive's default HTTP transport).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ts from 'typescript';
+import { expect, it } from 'vitest';
 import { freePort } from '../support/process';
 import { routerChecks } from './support/checks';
 import { routerConfig } from './support/docs';
@@ -10,6 +12,31 @@ import { startRouterProcess } from './support/router-process';
 import { describeWithTools, toolPath, workFolder } from './support/tools';
 
 describeWithTools('Hive Gateway', '.bin/hive-gateway', () => {
+  it("the documented gateway.config.ts type-checks (strict) against Hive Gateway's own types", () => {
+    const work = workFolder('hive-types');
+    try {
+      const file = join(work.path, 'gateway.config.ts');
+      writeFileSync(file, routerConfig('hive-gateway'));
+      const program = ts.createProgram([file], {
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        noEmit: true,
+        skipLibCheck: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ESNext,
+        moduleResolution: ts.ModuleResolutionKind.Bundler,
+        types: ['node'],
+        typeRoots: [join(import.meta.dirname, '../../node_modules/@types')],
+      });
+      const problems = ts
+        .getPreEmitDiagnostics(program)
+        .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      expect(problems).toEqual([]);
+    } finally {
+      work.remove();
+    }
+  }, 60_000);
+
   routerChecks({
     name: 'Hive Gateway',
     async start(stack) {
