@@ -217,7 +217,24 @@ export function routerChecks(suite: RouterSuite): void {
       expect(result.data?.jobs ?? null).toBeNull();
     });
 
-    if (version !== 'v2') return;
+    if (version !== 'v2') {
+      // Last in this world: it takes the gateway down.
+      it('keeps the owner fields when this subgraph is down', async () => {
+        await stack.stopJobs();
+        const result = await post(
+          router,
+          `{ corpora { ${keyField} name jobs { edges { node { jobId } } } } }`,
+          {
+            ...CREDENTIALS,
+          },
+        );
+        expect(result.data?.corpora.map((corpus: any) => [corpus.name, corpus.jobs])).toEqual(
+          CORPORA.map((corpus) => [corpus.name, null]),
+        );
+        expect(result.errors?.length, JSON.stringify(result.errors)).toBeGreaterThan(0);
+      });
+      return;
+    }
     const watch = () => {
       const job = stack.sim.addJob({ customerId: CUSTOMER_A, queuedForSecs: 1, runForSecs: 1 });
       return `subscription { jobUpdated(jobId: "${jobIdOf(job.id)}") { jobId state isTerminal } }`;

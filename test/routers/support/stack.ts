@@ -34,6 +34,8 @@ export interface Stack {
   corporaHeaders: Record<string, string>[];
   /** The composed supergraph SDL (subgraphs named `jobs` and `corpora`). */
   supergraphSdl: string;
+  /** Takes this subgraph (the gateway) off the network, for the "this subgraph is down" check. */
+  stopJobs(): Promise<void>;
   /** This subgraph's SDL and the owner's, for routers that compose themselves. */
   jobsSdl: string;
   corporaSdl: string;
@@ -127,6 +129,10 @@ export async function startStack(version: ApiVersion, keyField: KeyField): Promi
     supergraphSdl: composed.supergraphSdl,
     jobsSdl,
     corporaSdl: ownerSdl,
+    async stopJobs() {
+      await websocket.drain();
+      await close(jobsServer);
+    },
     async close() {
       await websocket.drain();
       await gateway.close();
