@@ -296,7 +296,9 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
 
   return {
     watch(request) {
-      return new Repeater<ListEvent>(async (push, stop) => {
+      /** Why the gateway ended this stream, if it did: the last `next` throws it instead of completing. */
+      let endedBy: Error | undefined;
+      const events = new Repeater<ListEvent>(async (push, stop) => {
         const refusal = caps.admit(request.quotaKeys);
         if (refusal) {
           refused++;
@@ -317,13 +319,12 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
           synced: false,
           push: (event) => {
             if (pending >= MAX_PENDING_EVENTS) {
-              stop(
-                gatewayError(
-                  'RATE_LIMITED',
-                  `This subscriber left ${MAX_PENDING_EVENTS} events unread; subscribe again for a fresh snapshot.`,
-                  { reason: 'SLOW_SUBSCRIBER' },
-                ),
+              endedBy ??= gatewayError(
+                'RATE_LIMITED',
+                `This subscriber left ${MAX_PENDING_EVENTS} events unread; subscribe again for a fresh snapshot.`,
+                { reason: 'SLOW_SUBSCRIBER' },
               );
+              stop();
               return;
             }
             pending++;
@@ -332,7 +333,10 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
               () => undefined,
             );
           },
-          end: (error) => stop(error),
+          end: (error) => {
+            endedBy ??= error;
+            stop();
+          },
         };
         loop.add(sink);
         if (fresh) loop.start();
@@ -341,6 +345,20 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
         caps.release(request.quotaKeys);
         loop.remove(sink);
       });
+      // Not Repeater's stop(error): that error would also reject a `return()` racing it (a client leaving
+      // during a shutdown), with nobody to handle it. Only `next` throws it here.
+      return {
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+        async next() {
+          const result = await events.next();
+          if (result.done && endedBy) throw endedBy;
+          return result;
+        },
+        return: (value?: unknown) => events.return(value as undefined),
+        throw: (error?: unknown) => events.throw(error),
+      };
     },
     get activeLoops() {
       return loops.size;
