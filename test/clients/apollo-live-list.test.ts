@@ -138,6 +138,18 @@ describe.each(VERSIONS)('Apollo Client 4 live list on %s', (version) => {
     expect((await nextList(5)).map((item) => item.jobId)).toContain(harness.jobId(later));
     expect(rows(lists[4]!)).toEqual(upstreamRows());
     expect(errors).toEqual([]);
+
+    // A transient upstream failure reaches Apollo as an error result; the subscription stays and the list
+    // goes on once the upstream answers again.
+    harness.sim.failNext('unavailable');
+    await until(() => scheduler.pending === 1);
+    scheduler.tick();
+    await until(() => errors.length === 1);
+    expect(JSON.stringify(errors[0])).toMatch(/UPSTREAM_UNAVAILABLE|503/);
+    const recovered = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
+    await until(() => scheduler.pending === 1);
+    scheduler.tick();
+    expect((await nextList(6)).map((item) => item.jobId)).toContain(harness.jobId(recovered));
     subscription.unsubscribe();
     await until(() => harness.gateway.listWatcher.activeLoops === 0);
   });

@@ -2,7 +2,9 @@
 // API versions: over SSE with a graphql-sse client (yoga.fetch, no port) and over graphql-ws on loopback.
 // Polls are driven by a manual scheduler and jobs move on the simulator's clock, so every event and every
 // upstream call is accounted for.
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -338,6 +340,40 @@ describe.each(VERSIONS)('jobsChanged over graphql-ws on %s', (version) => {
     } finally {
       await client.dispose();
       await endpoint.drain();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe.each(VERSIONS)('jobsChanged over loopback HTTP on %s', (version) => {
+  it('works with graphql-sse in both modes (/graphql and /graphql/stream) and stops polling when the client leaves', async () => {
+    setup(version);
+    const server = createServer(harness.gateway.yoga);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const singleConnection of [false, true]) {
+        const client = createSseClient({
+          url: `http://127.0.0.1:${port}/graphql${singleConnection ? '/stream' : ''}`,
+          singleConnection,
+          headers: HEADERS_A,
+          retryAttempts: 0,
+        });
+        clients.push(client);
+        const events = client.iterate({ query: LIST, variables: { first: 2 } });
+        const snapshot = await nextChange(events);
+        expect(snapshot).toMatchObject({ snapshot: true, hasMore: true });
+        expect(snapshot.jobs.map((job) => job.jobId)).toEqual(
+          upstreamList()
+            .slice(0, 2)
+            .map((job) => job.jobId),
+        );
+        await events.return?.();
+        client.dispose();
+        await until(() => harness.gateway.listWatcher.activeLoops === 0);
+      }
+    } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
