@@ -200,7 +200,10 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
         });
         const jobs = connection.edges.map((edge) => edge.node);
         const listed = new Set(jobs.map((job) => job.id));
-        const departed = (this.state?.jobs ?? []).filter((job) => !listed.has(job.id));
+        // Only a job last seen unfinished can have left by finishing: the others need no lookup.
+        const departed = (this.state?.jobs ?? []).filter(
+          (job) => !listed.has(job.id) && !TERMINAL_STATES.has(job.state),
+        );
         const finished = await this.finalStates(departed, call);
         message = {
           kind: 'list',
