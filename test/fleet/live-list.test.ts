@@ -129,13 +129,14 @@ function listLog(sim: Simulator) {
 
 describe.skipIf(!hasRedis)('live lists over several replicas with Redis', () => {
   let redis: ChildProcess;
+  let redisPort: number;
   let sim: Simulator;
   let upstream: RunningSimulator;
   let calls: ReturnType<typeof listLog>;
   const replicas: Replica[] = [];
 
   beforeAll(async () => {
-    const redisPort = await freePort();
+    redisPort = await freePort();
     redis = await startRedis(redisPort);
     sim = createSimulator();
     calls = listLog(sim);
@@ -226,5 +227,30 @@ describe.skipIf(!hasRedis)('live lists over several replicas with Redis', () => 
     while (!change.jobs.some((item) => item.jobId === `job_${job.id}`)) change = await survivor.next();
     onA.close();
     onB.close();
+    replicas[leader] = await startReplica(upstream.url, `redis://127.0.0.1:${redisPort}`);
+  });
+
+  it('(d) while Redis is away every replica polls its own lists, and the streams go on', async () => {
+    const first = 96;
+    const lists = [
+      await openList(replicas[0]!, first, KEY, 'd-a'),
+      await openList(replicas[1]!, first, KEY, 'd-b'),
+    ];
+    for (const list of lists) expect((await list.next()).snapshot).toBe(true);
+    redis.kill('SIGKILL');
+    await new Promise((resolve) => redis.once('exit', resolve));
+    const killedAt = performance.now();
+    // Both replicas poll for themselves now.
+    await until(() => {
+      const since = calls.filter((call) => call.limit === String(first) && call.at > killedAt);
+      return since.some((call) => call.requestId === 'd-a') && since.some((call) => call.requestId === 'd-b');
+    }, 10_000);
+    const job = sim.addJob({ queuedForSecs: 300, runForSecs: 300 });
+    for (const list of lists) {
+      let change = await list.next();
+      while (!change.jobs.some((item) => item.jobId === `job_${job.id}`)) change = await list.next();
+    }
+    redis = await startRedis(redisPort);
+    for (const list of lists) list.close();
   });
 });
