@@ -16,7 +16,7 @@ export const JobsChangeRef = builder.objectRef<JobsChangeShape>('JobsChange').im
   fields: (t) => ({
     snapshot: t.exposeBoolean('snapshot', {
       description:
-        'True on the first event (and after a resynchronisation): `jobs` is then the whole list; replace what you hold with it.',
+        'True on the first event of a subscription (subscribing again, e.g. after a gateway restart, starts with a new one): `jobs` is then the whole list; replace what you hold with it.',
     }),
     jobs: t.field({
       type: [JobRef],
