@@ -224,6 +224,14 @@ describe.each(VERSIONS)('jobsChanged on %s', (version) => {
     }
     const { value } = await subscribe({}, {}).next();
     expect(value.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    if (version === 'v1') {
+      // v1 needs the account's customer-id on every call.
+      const { value: noCustomer } = await subscribe({}, { 'x-api-key': 'demo-api-key' }).next();
+      expect(noCustomer.errors[0]).toMatchObject({
+        message: expect.stringMatching(/customer-id/),
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+    }
     expect(harness.sim.calls).toBe(0);
     expect(harness.gateway.listWatcher.activeLoops).toBe(0);
   });
