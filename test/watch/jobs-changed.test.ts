@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { createHttpServer } from '../../src/http';
 import { snapshotAt } from '../../src/simulator/dataset';
 import type { ApiVersion } from '../../src/upstream/versions';
+import { MAX_PENDING_EVENTS } from '../../src/watch/list-watcher';
 import { attachWebSocket } from '../../src/ws';
 import { CUSTOMER_A } from '../support/accounts';
 import { reportFigure } from '../support/figures';
@@ -279,6 +280,42 @@ describe.each(VERSIONS)('jobsChanged on %s', (version) => {
     expect(metrics).toMatch(/jobs_gateway_live_list_subscribers 1/);
     expect(metrics).toMatch(/jobs_gateway_live_list_events_total\{kind="snapshot"\} 1/);
     expect(metrics).toMatch(/jobs_gateway_subscriptions_refused 1/);
+  });
+
+  it('ends the stream of a subscriber that leaves 100 events unread, and frees its slot', async () => {
+    setup(version);
+    // The watcher itself, read like a transport that took the snapshot and then stopped pulling (a client
+    // whose connection applies backpressure).
+    const events = harness.gateway.listWatcher.watch({
+      filter: { states: ['QUEUED', 'STARTED'] },
+      first: 50,
+      credentials: { apiKey: 'demo-api-key', customerId: CUSTOMER_A },
+      credentialPrint: 'slow-reader',
+      quotaKeys: ['slow-reader'],
+    });
+    expect((await events.next()).value).toMatchObject({ change: { snapshot: true } });
+    // Every interval a short job arrives and the previous one finishes: one event per poll.
+    let polls = 0;
+    while (harness.gateway.listWatcher.activeSubscribers > 0) {
+      expect(polls++).toBeLessThan(MAX_PENDING_EVENTS + 5);
+      harness.sim.addJob({ queuedForSecs: 1, runForSecs: 1 });
+      await interval();
+      await until(() => scheduler.pending === 1 || harness.gateway.listWatcher.activeLoops === 0);
+      harness.clock.advance(3000);
+    }
+    expect(polls).toBeGreaterThanOrEqual(MAX_PENDING_EVENTS);
+    expect(harness.gateway.listWatcher.activeLoops).toBe(0);
+    // What was queued is still delivered, then the error that says why the stream ends.
+    let delivered = 0;
+    await expect(async () => {
+      for (;;) {
+        const { done } = await events.next();
+        if (done) return;
+        delivered++;
+      }
+    }).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED', reason: 'SLOW_SUBSCRIBER' } });
+    // (The snapshot, taken last, counts as unread until the next event is asked for.)
+    expect(delivered).toBe(MAX_PENDING_EVENTS - 1);
   });
 
   it('stops polling when the last subscriber leaves', async () => {
