@@ -2,10 +2,11 @@
 // loop per (credential fingerprint, filter, first), shared by every subscriber with those credentials and,
 // with a coordinator (REDIS_URL), by every replica: one replica polls, the others relay its news. Each poll
 // reads the first `first` matching jobs through the same listing path as `Query.jobs` (fill included), and
-// fetches by id each job that left the list, so that one which finished is sent once with its final state.
-// A subscriber gets a snapshot first, then one event per poll that saw a difference, nothing otherwise.
-// Transient upstream failures reach subscribers as one error event per outage while the loop keeps
-// polling with backoff; a permanent one (credentials refused, bad filter) ends the streams.
+// fetches by id each unfinished job that left the list, so that one which finished is sent once with its
+// final state. A subscriber gets a snapshot first, then one event per poll that saw a difference, nothing
+// otherwise. Transient upstream failures reach subscribers as one error event per outage while the loop
+// keeps polling with backoff; a permanent one (credentials refused, bad filter) ends the streams. A
+// subscriber that stops reading is cut off after MAX_PENDING_EVENTS, so that no loop ever holds more.
 import { randomUUID } from 'node:crypto';
 import { Repeater } from '@repeaterjs/repeater';
 import { GraphQLError } from 'graphql';
@@ -72,14 +73,14 @@ export interface ListWatcherOptions {
 export type ListEventKind = 'snapshot' | 'change' | 'error';
 
 export interface ListWatcher {
-  /** A snapshot, then the differences, as the upstream's list changes. Never completes by itself. */
+  /** A snapshot, then the differences, as the upstream's list changes; completes only after a permanent error. */
   watch(request: ListWatchRequest): AsyncIterableIterator<ListEvent>;
   /** Running poll loops (one per credential, filter and `first`). */
   readonly activeLoops: number;
   readonly activeSubscribers: number;
   /** Subscriptions refused by a cap since start. */
   readonly refusedSubscriptions: number;
-  /** Ends every stream without completing it (graceful shutdown: clients resubscribe elsewhere). */
+  /** Graceful shutdown: ends every stream with a SHUTTING_DOWN error, never a plain completion (clients resubscribe). */
   close(): void;
 }
 
