@@ -31,6 +31,8 @@ import { createUndiciTransport } from './upstream/transport';
 import { type ApiVersion, createAdapter } from './upstream/versions';
 import type { WatchCoordinator } from './watch/coordinator';
 import { createJobWatcher, type JobWatcher, type Scheduler } from './watch/job-watcher';
+import { createListWatcher, type ListWatcher } from './watch/list-watcher';
+import { createSubscriptionCaps } from './watch/subscription-caps';
 
 export interface GatewayOptions {
   upstreamUrl: string;
@@ -67,7 +69,7 @@ export interface GatewayOptions {
   metrics?: boolean;
   /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
   maxUpstreamBodyBytes?: number;
-  /** Open jobUpdated subscriptions per credential and in total (job-watcher.ts SUBSCRIPTION_LIMITS). */
+  /** Open jobUpdated + jobsChanged subscriptions per credential and in total (subscription-caps.ts). */
   subscriptions?: { perCredential?: number; total?: number };
   /** Reserved /graphql/stream streams at once and how long one may wait for its event stream. */
   streams?: { maxReservations?: number; reservationTtlMs?: number };
@@ -93,6 +95,8 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   upstream: UpstreamClient;
   watcher: JobWatcher;
+  /** The live-list polls of jobsChanged. */
+  listWatcher: ListWatcher;
   breaker: CircuitBreaker;
   metrics: GatewayMetrics | undefined;
   /**
@@ -210,20 +214,33 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     }),
   );
+  // One count of open subscriptions for jobUpdated and jobsChanged together.
+  const caps = createSubscriptionCaps(options.subscriptions);
   const watcher = createJobWatcher({
     upstream,
     intervalMs: options.pollIntervalMs ?? 2000,
     scheduler: options.scheduler,
     logger,
-    maxSubscriptionsPerCredential: options.subscriptions?.perCredential,
-    maxSubscriptions: options.subscriptions?.total,
+    caps,
     coordinator: options.coordinator,
+  });
+  const cursors = createCursorCodec(options.cursorSecret);
+  const listWatcher = createListWatcher({
+    upstream,
+    cursors,
+    intervalMs: options.pollIntervalMs ?? 2000,
+    scheduler: options.scheduler,
+    logger,
+    caps,
+    coordinator: options.coordinator,
+    onEvent: (kind) => metrics?.recordListEvent(kind),
   });
   const contextDeps: ContextDeps = {
     upstream,
     watcher,
+    listWatcher,
     fingerprint: createFingerprinter(options.cursorSecret),
-    cursors: createCursorCodec(options.cursorSecret),
+    cursors,
     now: options.now ?? Date.now,
     logger,
     fallbackCustomerId: options.fallbackCustomerId,
@@ -232,8 +249,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     breaker: () => breaker.state(),
     subscribers: () => watcher.activeSubscribers,
     pollLoops: () => watcher.activeLoops,
-    refusedSubscriptions: () => watcher.refusedSubscriptions,
+    refusedSubscriptions: () => watcher.refusedSubscriptions + listWatcher.refusedSubscriptions,
     coordinated: options.coordinator ? () => options.coordinator?.coordinated ?? false : undefined,
+    liveLists: { loops: () => listWatcher.activeLoops, subscribers: () => listWatcher.activeSubscribers },
   });
 
   let draining = false;
@@ -312,11 +330,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     upstream,
     watcher,
+    listWatcher,
     breaker,
     metrics,
     drain() {
       draining = true;
       watcher.close();
+      listWatcher.close();
       stream.drain();
     },
     async close() {
