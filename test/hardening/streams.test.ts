@@ -214,7 +214,7 @@ describe('graphql-sse single connection mode (/graphql/stream)', () => {
   });
 
   it('6. refuses reservations past the bound with 429', async () => {
-    setup({ streams: { maxReservations: 100 } });
+    setup({ streams: { maxReservations: 100, perCredential: 1000 } });
     const statuses: number[] = [];
     for (let i = 0; i < 101; i++) statuses.push((await reserve()).status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(100);
