@@ -19,6 +19,7 @@ import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin } from 'graphql-yoga';
 import { createFingerprinter, credentialsFrom, type Fingerprinter, quotaKeysOf } from '../credentials';
 import { BodyTooLargeError, readTextCapped } from '../upstream/body';
+import { recodeErrors } from './input-errors';
 
 export interface SseStreamOptions {
   endpoint?: string;
@@ -279,12 +280,12 @@ function asResult(result: unknown): unknown {
   if (result !== null && typeof result === 'object' && Symbol.asyncIterator in result) return result;
   const single = (result ?? {}) as ExecutionResult;
   if (!single.errors?.length) return { data: null, ...single };
-  return { ...single, data: single.data ?? null, errors: single.errors.map(publicError) };
+  return { ...single, data: single.data ?? null, errors: recodeErrors(single.errors.map(publicError)) };
 }
 
 /** A refusal before execution (syntax, validation, context): `data: null` and its errors. */
 function refused(errors: readonly unknown[]): ExecutionResult {
-  return { data: null, errors: errors.map(publicError) as GraphQLError[] };
+  return { data: null, errors: recodeErrors(errors.map(publicError)) };
 }
 
 /**
