@@ -26,8 +26,8 @@ function setup(options: Parameters<typeof startHarness>[0] = {}) {
 const WATCH = 'subscription($jobId: String!) { jobUpdated(jobId: $jobId) { jobId state } }';
 const STREAM = 'http://gateway.test/graphql/stream';
 
-const reserve = (headers: Record<string, string>) =>
-  harness.gateway.yoga.fetch(STREAM, { method: 'PUT', headers });
+const reserve = async (headers: Record<string, string>) =>
+  await harness.gateway.yoga.fetch(STREAM, { method: 'PUT', headers });
 
 /** Connects the event stream of a reservation and keeps it open (idle) until the test ends. */
 async function connectIdle(token: string, headers: Record<string, string>) {
