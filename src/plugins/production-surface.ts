@@ -8,6 +8,7 @@
 //   (enum values of variables) wrote it.
 import {
   type ASTVisitor,
+  type ExecutionResult,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
   type ValidationContext,
@@ -44,21 +45,49 @@ export function withoutSuggestions(message: string): string {
   return message.includes('Did you mean') ? message.replace(SUGGESTION, '') : message;
 }
 
-function hideSuggestions(errors: readonly unknown[] | undefined): void {
-  for (const error of errors ?? []) {
-    if (error instanceof Error) error.message = withoutSuggestions(error.message);
-  }
+/**
+ * The errors without suggestions, or the same array when none has one. Errors are copied, never edited:
+ * the compiled executor's errors are read-only, and other results may share them.
+ */
+function hideSuggestions<T>(errors: readonly T[]): readonly T[] {
+  let changed = false;
+  const hidden = errors.map((error) => {
+    const message = (error as { message?: unknown })?.message;
+    if (typeof message !== 'string' || !message.includes('Did you mean')) return error;
+    changed = true;
+    if (!(error instanceof GraphQLError)) return { ...error, message: withoutSuggestions(message) } as T;
+    return new GraphQLError(withoutSuggestions(message), {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      originalError: error.originalError,
+      extensions: error.extensions,
+    }) as T;
+  });
+  return changed ? hidden : errors;
 }
 
 /** Introspection refused and suggestions hidden, for every request whatever its transport. */
 export function useHiddenSchema(): Plugin {
-  const onResult = ({ result }: { result: { errors?: readonly unknown[] } }) =>
-    hideSuggestions(result.errors);
+  const onResult = ({
+    result,
+    setResult,
+  }: {
+    result: ExecutionResult;
+    setResult: (result: ExecutionResult) => void;
+  }) => {
+    if (!result.errors?.length) return;
+    const errors = hideSuggestions(result.errors);
+    if (errors !== result.errors) setResult({ ...result, errors });
+  };
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(NoSchemaIntrospectionCustomRule);
-      return ({ valid, result }) => {
-        if (!valid) hideSuggestions(result);
+      return ({ valid, result, setResult }) => {
+        if (valid) return;
+        const errors = hideSuggestions(result);
+        if (errors !== result) setResult([...errors]);
       };
     },
     onExecute: () => ({
@@ -66,7 +95,6 @@ export function useHiddenSchema(): Plugin {
     }),
     onSubscribe: () => ({
       onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, onResult),
-      onSubscribeError: ({ error }) => hideSuggestions([error]),
     }),
   };
 }

@@ -106,10 +106,16 @@ describe('production (INTROSPECTION=false): nothing of the schema beyond what is
         expect(result.errors?.length, kind).toBeGreaterThan(0);
         for (const error of result.errors ?? []) expect(error.message, kind).not.toMatch(/Did you mean/);
       }
-      // What is not introspection still works, __typename included.
+      // What is not introspection still works, __typename included, and resolver errors keep their code
+      // (the compiled executor's errors are read-only: hiding suggestions must copy, never edit them).
       const typename = await send('{ __typename }');
       expect(typename).toEqual({ data: { __typename: 'Query' } });
+      const badId = await send('{ job(jobId: "..") { id } }');
+      expect(badId.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(harness.sim.calls).toBe(0);
+      const page = await send('{ jobs(first: 1) { edges { node { jobId } } } }');
+      expect(page.errors).toBeUndefined();
+      expect(page.data.jobs.edges).toHaveLength(1);
     });
   }
 });
