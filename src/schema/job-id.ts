@@ -22,7 +22,7 @@ export function checkJobId(jobId: unknown, field = 'jobId'): string {
   const problem = jobIdProblem(jobId);
   if (problem) {
     throw badUserInput(
-      `\`${field}\` ${problem}: pass a non-empty job id of at most ${MAX_JOB_ID_LENGTH} characters, not \`.\` or \`..\` (see \`Job.jobId\`).`,
+      `\`${field}\` ${problem}: pass a non-empty job id of at most ${MAX_JOB_ID_LENGTH} characters (see \`Job.jobId\`).`,
       field,
     );
   }
