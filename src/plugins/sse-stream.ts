@@ -4,9 +4,11 @@
 // - reserved streams counted against the caller's credentials (keyed fingerprints of its x-api-key and its
 //   authorization, each on its own): at most `perCredential` for each, `anonymous` for all callers without
 //   credentials together, and `maxReservations` in all (429 RATE_LIMITED past any of them), so callers
-//   without credentials, or with one credential, cannot hold the reservations other tenants need; a
-//   reservation that no event stream connects to within `reservationTtlMs` is disposed, with every
-//   operation posted to it;
+//   without credentials, or with one credential, cannot hold the reservations other tenants need; when all
+//   `maxReservations` are taken, a new one takes the place of the oldest idle one (no operation running on
+//   it: connected and idle, or never connected), so streams held idle under made-up keys cannot lock
+//   tenants out either, and only streams that run operations are refused their place; a reservation that
+//   no event stream connects to within `reservationTtlMs` is disposed, with every operation posted to it;
 // - drain(): every open event stream is ended at once (graceful shutdown), and new ones are refused.
 // Operations are executed through Yoga's envelop (the same plugins, limits, budget and context as /graphql).
 // Every refusal of an operation (no credentials, a syntax or validation error, a limit) is a GraphQL result
@@ -52,11 +54,17 @@ export interface SseStreamPlugin extends Plugin {
   drain(): void;
   /** Reserved streams, connected or not. */
   readonly reservations: number;
+  /** Idle reservations ended to make room for new ones since start. */
+  readonly evictedReservations: number;
 }
 
 interface Reservation {
   timer: ReturnType<typeof setTimeout> | undefined;
   connected: boolean;
+  /** Its event stream, once connected (aborting it ends the stream). */
+  stream?: AbortController;
+  /** Operations running on it (between graphql-sse's onSubscribe and onComplete). */
+  operations: number;
   /** What it counts against: its credentials' fingerprints, or ANONYMOUS. */
   holders: readonly string[];
 }
@@ -71,6 +79,7 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
   const reservations = new Map<string, Reservation>();
   /** Reservations per holder (credential fingerprint or ANONYMOUS). */
   const held = new Map<string, number>();
+  let evicted = 0;
   let draining = false;
   const openStreams = new Set<AbortController>();
   const serverContexts = new WeakMap<Request, unknown>();
@@ -95,18 +104,29 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
     }
   };
 
+  /** Ends the oldest reservation that runs no operation, to make room; false when every one is busy. */
+  const evictIdle = (): boolean => {
+    for (const [token, reservation] of reservations) {
+      if (reservation.operations > 0) continue;
+      if (reservation.stream) {
+        reservation.stream.abort();
+        forget(token);
+      } else {
+        void dispose(token);
+      }
+      evicted++;
+      return true;
+    }
+    return false;
+  };
+
   /** Who a reservation counts against, or the 429 that refuses it. */
   const admit = (headers: Headers): { holders: readonly string[] } | { refusal: SseResponse } => {
     const credentials = credentialsFrom(headers);
     const holders = credentials ? quotaKeysOf(fingerprint, credentials) : [ANONYMOUS];
     const cap = credentials ? perCredential : anonymous;
     let refusal: { limit: string; message: string } | undefined;
-    if (reservations.size >= maxReservations) {
-      refusal = {
-        limit: 'total',
-        message: `This gateway holds its maximum of ${maxReservations} reserved streams; try again later.`,
-      };
-    } else if (holders.some((holder) => (held.get(holder) ?? 0) >= cap)) {
+    if (holders.some((holder) => (held.get(holder) ?? 0) >= cap)) {
       refusal = credentials
         ? {
             limit: 'per-credential',
@@ -116,6 +136,11 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
             limit: 'anonymous',
             message: `Callers without credentials hold ${cap} reserved streams together at most; send x-api-key or authorization with the reservation.`,
           };
+    } else if (reservations.size >= maxReservations && !evictIdle()) {
+      refusal = {
+        limit: 'total',
+        message: `This gateway holds its maximum of ${maxReservations} reserved streams, each running operations; try again later.`,
+      };
     }
     if (refusal) {
       const error = {
@@ -165,6 +190,7 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
             const reservation: Reservation = {
               timer: undefined,
               connected: false,
+              operations: 0,
               holders: admission.holders,
             };
             reservation.timer = setTimeout(() => {
@@ -176,6 +202,10 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
           },
           onSubscribe(request, params) {
             const raw = request.raw as Request;
+            // Busy from here until onComplete: not a candidate for eviction.
+            const token = tokenOf(raw.headers, raw.url);
+            const reservation = token ? reservations.get(token) : undefined;
+            if (reservation) reservation.operations++;
             const enveloped = yoga.getEnveloped({
               ...(serverContexts.get(raw) as object | undefined),
               request: raw,
@@ -205,6 +235,11 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
               })
               .then(asResult, (error: unknown) => refused([error])) as never;
           },
+          onComplete(_context, request) {
+            const token = tokenOf(request.headers, request.url);
+            const reservation = token ? reservations.get(token) : undefined;
+            if (reservation && reservation.operations > 0) reservation.operations--;
+          },
         },
         yoga.fetchAPI,
       ) as unknown as (request: Request) => Promise<Response>;
@@ -222,6 +257,9 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
     get reservations() {
       return reservations.size;
     },
+    get evictedReservations() {
+      return evicted;
+    },
   };
 
   async function serve(request: Request, serverContext: unknown): Promise<Response> {
@@ -230,9 +268,12 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
     const token = tokenOf(request.headers, request.url);
     const connecting = request.headers.get('accept') === 'text/event-stream';
     const reservation = token ? reservations.get(token) : undefined;
-    if (connecting && reservation) {
-      reservation.connected = true;
-      if (reservation.timer) clearTimeout(reservation.timer);
+    // Only the first event stream of a reservation is its stream: a second one (refused by graphql-sse with
+    // 409) must not end the reservation when it goes.
+    const owner = connecting && reservation !== undefined && !reservation.connected ? reservation : undefined;
+    if (owner) {
+      owner.connected = true;
+      if (owner.timer) clearTimeout(owner.timer);
     }
     let body: string | undefined;
     if (request.method === 'POST') {
@@ -253,10 +294,11 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
     let signal = request.signal;
     if (connecting) {
       const stream = new AbortController();
+      if (owner) owner.stream = stream;
       const end = () => {
         openStreams.delete(stream);
         stream.abort();
-        if (token) forget(token);
+        if (owner && token && reservations.get(token) === owner) forget(token);
       };
       request.signal.addEventListener('abort', end, { once: true });
       openStreams.add(stream);

@@ -53,6 +53,16 @@ async function hoard(attempts: number, headers: (i: number) => Record<string, st
   return { granted: statuses.filter((status) => status === 201).length, refusal };
 }
 
+/** The first event of a jobUpdated subscription through a graphql-sse client; the subscription stays open. */
+function firstEvent(client: ReturnType<typeof inProcessStreamClient>, jobId: string): Promise<any> {
+  return new Promise<any>((resolve, reject) => {
+    client.subscribe(
+      { query: WATCH, variables: { jobId } },
+      { next: resolve, error: reject, complete: () => undefined },
+    );
+  });
+}
+
 describe('reservations count against the caller’s credentials', () => {
   it('1,000 anonymous reservations, then 1,000 of one credential (junk second headers too), do not lock another tenant out', async () => {
     setup();
@@ -71,19 +81,7 @@ describe('reservations count against the caller’s credentials', () => {
     // Another tenant reserves, streams a subscription and sees its job.
     const job = harness.sim.addJob({ queuedForSecs: 1000, runForSecs: 1000, customerId: '2222222222' });
     const client = inProcessStreamClient(harness, HEADERS_B, true);
-    const first = await new Promise<any>((resolve, reject) => {
-      const dispose = client.subscribe(
-        { query: WATCH, variables: { jobId: harness.jobId(job) } },
-        {
-          next: (value) => {
-            resolve(value);
-            dispose();
-          },
-          error: reject,
-          complete: () => undefined,
-        },
-      );
-    });
+    const first = await firstEvent(client, harness.jobId(job));
     expect(first).toEqual({ data: { jobUpdated: { jobId: harness.jobId(job), state: 'QUEUED' } } });
     client.dispose();
     reportFigure('stream reservations', {
@@ -110,11 +108,47 @@ describe('reservations count against the caller’s credentials', () => {
     expect(granted).toBe(3);
   });
 
-  it('keeps the total cap over all callers', async () => {
+  it('does not free a reservation when a second event stream to it (refused with 409) goes', async () => {
+    setup({ streams: { perCredential: 1 } });
+    const token = await (await reserve(HEADERS_A)).text();
+    await connectIdle(token, HEADERS_A);
+    const second = new AbortController();
+    const again = await harness.gateway.yoga.fetch(STREAM, {
+      headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, ...HEADERS_A },
+      signal: second.signal,
+    });
+    expect(again.status).toBe(409);
+    second.abort();
+    await again.body?.cancel().catch(() => undefined);
+    expect((await reserve(HEADERS_A)).status).toBe(429);
+  });
+
+  it('past the total cap, takes the place of the oldest idle stream, even under made-up keys', async () => {
     setup({ streams: { maxReservations: 5 } });
-    const many = await hoard(6, (i) => ({ 'x-api-key': `key-${i}` }));
-    expect(many.granted).toBe(5);
-    expect(many.refusal.extensions.limit).toBe('total');
+    // Five streams held idle, each under its own made-up key (no per-credential cap applies).
+    expect((await hoard(5, (i) => ({ 'x-api-key': `made-up-${i}` }))).granted).toBe(5);
+    const job = harness.sim.addJob({ queuedForSecs: 1000, runForSecs: 1000, customerId: '2222222222' });
+    const client = inProcessStreamClient(harness, HEADERS_B, true);
+    expect(await firstEvent(client, harness.jobId(job))).toEqual({
+      data: { jobUpdated: { jobId: harness.jobId(job), state: 'QUEUED' } },
+    });
+    client.dispose();
+  });
+
+  it('refuses a reservation past the total cap only when every stream runs an operation', async () => {
+    setup({ streams: { maxReservations: 3 } });
+    const job = harness.sim.addJob({ queuedForSecs: 1000, runForSecs: 1000 });
+    const clients = Array.from({ length: 3 }, () => inProcessStreamClient(harness, HEADERS_A, true));
+    for (const client of clients) {
+      expect((await firstEvent(client, harness.jobId(job))).data.jobUpdated.state).toBe('QUEUED');
+    }
+    const refused = await reserve(HEADERS_B);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as any).errors[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      limit: 'total',
+    });
+    for (const client of clients) client.dispose();
   });
 });
 
