@@ -88,6 +88,8 @@ export interface ReservationLockFigures {
   anonymousHeld: number;
   oneCredentialAttempts: number;
   oneCredentialHeld: number;
+  /** Streams held idle under a new made-up key each (past the total cap they replace each other). */
+  madeUpKeysAttempts: number;
   /** What a refused reservation said (the limit that refused it). */
   refusedBy: string[];
   /** Another tenant's operation over /graphql/stream while all of the above are held. */
@@ -97,8 +99,9 @@ export interface ReservationLockFigures {
 }
 
 /**
- * /graphql/stream locked by idle streams: `attempts` reservations without credentials, then as many with one
- * (made-up) key, each connected and left idle; then another tenant reserves and runs `{ __typename }`.
+ * /graphql/stream locked by idle streams: `attempts` reservations without credentials, as many with one
+ * (made-up) key, and as many with a new made-up key each (past the total cap), each connected and left
+ * idle; then another tenant reserves and runs `{ __typename }`.
  */
 export async function attackStreamReservations(options: {
   url: string;
@@ -110,12 +113,14 @@ export async function attackStreamReservations(options: {
   const held: Held[] = [];
   const refusedBy = new Set<string>();
   try {
-    const hoard = async (headers: Record<string, string>) => {
+    const hoard = async (headers: (i: number) => Record<string, string>) => {
       let count = 0;
       // Ten at a time: fast, without opening thousands of sockets at once.
       for (let i = 0; i < attempts; i += 10) {
         const batch = await Promise.all(
-          Array.from({ length: Math.min(10, attempts - i) }, () => holdStream(options.url, headers, held)),
+          Array.from({ length: Math.min(10, attempts - i) }, (_, j) =>
+            holdStream(options.url, headers(i + j), held),
+          ),
         );
         for (const result of batch) {
           if (result.status === 200) count++;
@@ -124,14 +129,16 @@ export async function attackStreamReservations(options: {
       }
       return count;
     };
-    const anonymousHeld = await hoard({});
-    const oneCredentialHeld = await hoard({ 'x-api-key': 'made-up-attack-key' });
+    const anonymousHeld = await hoard(() => ({}));
+    const oneCredentialHeld = await hoard(() => ({ 'x-api-key': 'made-up-attack-key' }));
+    await hoard((i) => ({ 'x-api-key': `made-up-attack-key-${i}` }));
     const otherTenant = await streamOnce(options.url, options.otherTenant, '{ __typename }');
     return {
       anonymousAttempts: attempts,
       anonymousHeld,
       oneCredentialAttempts: attempts,
       oneCredentialHeld,
+      madeUpKeysAttempts: attempts,
       refusedBy: [...refusedBy],
       otherTenant,
       alive: options.child ? options.child.exitCode === null && options.child.signalCode === null : true,
