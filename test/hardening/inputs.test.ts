@@ -184,10 +184,13 @@ describe('range errors come before the cost estimate', () => {
 describe('upstream page keys up to 16 KiB (v2)', () => {
   /** A v2 upstream of `pages` pages of 2 jobs whose page keys are `keyBytes` long (the last page has none). */
   function longKeyUpstream(pages: number, keyBytes: number) {
-    const keys = Array.from({ length: pages - 1 }, (_, i) =>
-      // Not base64 and with multi-byte characters: its cursor form is the longest possible.
-      `${i}é`.padEnd(keyBytes - 1, 'é').slice(0, Math.floor((keyBytes - String(i).length) / 2) + 1),
-    ).map((key) => key + 'k'.repeat(keyBytes - Buffer.byteLength(key)));
+    // Not base64 and with multi-byte characters: the cursor form of such a key is the longest possible.
+    const keyOf = (page: number) => {
+      const head = `${page}:`;
+      const rest = keyBytes - head.length;
+      return head + 'é'.repeat(Math.floor(rest / 2)) + 'k'.repeat(rest % 2);
+    };
+    const keys = Array.from({ length: pages - 1 }, (_, page) => keyOf(page));
     const seen: (string | null)[] = [];
     const fetch: FetchLike = async (input) => {
       const pageKey = new URL(String(input)).searchParams.get('page_key');
