@@ -83,8 +83,10 @@ describe.skipIf(!hasRedis)('a paused Redis (SIGSTOP)', () => {
     const watched = newJob();
     expect((await watch(watched)).data.jobUpdated.state).toBe('QUEUED');
     await until(() => pollsOf(watched) >= 3, 5000);
+    // (A slow start under load may have counted as an outage already: only what the pause adds counts.)
+    await until(() => coordinator.coordinated, 10_000);
     expect(await gauge()).toBe('1');
-    expect(coordinator.coordinated).toBe(true);
+    const warningsBefore = warnings().length;
 
     redis.process.kill('SIGSTOP');
     const pausedAt = performance.now();
@@ -97,8 +99,8 @@ describe.skipIf(!hasRedis)('a paused Redis (SIGSTOP)', () => {
     expect((await watch(late)).data.jobUpdated).toEqual({ jobId: late, state: 'QUEUED' });
     expect(await gauge()).toBe('0');
     expect(coordinator.coordinated).toBe(false);
-    expect(warnings()).toHaveLength(1);
-    expect(JSON.parse(warnings()[0]!)).toMatchObject({ level: 40, reason: 'timeout' });
+    expect(warnings()).toHaveLength(warningsBefore + 1);
+    expect(JSON.parse(warnings().at(-1)!)).toMatchObject({ level: 40, reason: 'timeout' });
     const pauseMs = performance.now() - pausedAt;
     const pollsWhilePaused = pollsOf(watched) - before;
 
@@ -111,7 +113,7 @@ describe.skipIf(!hasRedis)('a paused Redis (SIGSTOP)', () => {
     expect((await watch(after)).data.jobUpdated.state).toBe('QUEUED');
     const resumed = pollsOf(watched);
     await until(() => pollsOf(watched) >= resumed + 3, 5000);
-    expect(warnings()).toHaveLength(1);
+    expect(warnings()).toHaveLength(warningsBefore + 1);
     reportFigure('redis paused', {
       intervalMs: INTERVAL,
       commandTimeoutMs: COMMAND_TIMEOUT,
