@@ -77,6 +77,7 @@ const envSchema = z.object({
     .trim()
     .refine((value) => /^rediss?:\/\/\S+$/.test(value), 'must be a redis:// or rediss:// URL')
     .optional(),
+  REDIS_COMMAND_TIMEOUT_MS: integer(50, 60_000).default(1000),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).default('jobs-gateway'),
   REQUIRE_CURSOR_SECRET: boolean.default(false),
@@ -120,6 +121,8 @@ export interface Config {
   production: boolean;
   /** Redis for fleet-wide job watching (one poll per job and credential across replicas). */
   redisUrl: string | undefined;
+  /** A Redis command unanswered for this long means Redis is away: every replica polls for itself. */
+  redisCommandTimeoutMs: number;
   /** OpenTelemetry tracing over OTLP/HTTP, on when the endpoint is set. */
   otel: { endpoint: string; serviceName: string } | undefined;
   /** Problems worth a warning at start (not fatal), e.g. no CURSOR_SECRET. */
@@ -198,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cursorSecret: e.CURSOR_SECRET,
     production: e.NODE_ENV === 'production',
     redisUrl: e.REDIS_URL,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     otel: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
       : undefined,

@@ -13,7 +13,11 @@ for (const warning of config.warnings) logger.warn(warning);
 // them would carry for nothing.
 const tracing = config.otel ? (await import('./tracing')).createTracing(config.otel) : undefined;
 const coordinator = config.redisUrl
-  ? (await import('./watch/redis-coordinator')).createRedisCoordinator({ url: config.redisUrl, logger })
+  ? (await import('./watch/redis-coordinator')).createRedisCoordinator({
+      url: config.redisUrl,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+      logger,
+    })
   : undefined;
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),

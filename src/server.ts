@@ -71,8 +71,13 @@ export interface GatewayOptions {
   maxUpstreamBodyBytes?: number;
   /** Open jobUpdated + jobsChanged subscriptions per credential and in total (subscription-caps.ts). */
   subscriptions?: { perCredential?: number; total?: number };
-  /** Reserved /graphql/stream streams at once and how long one may wait for its event stream. */
-  streams?: { maxReservations?: number; reservationTtlMs?: number };
+  /** Reserved /graphql/stream streams (in all, per credential, without credentials) and how long one may wait for its event stream. */
+  streams?: {
+    maxReservations?: number;
+    perCredential?: number;
+    anonymous?: number;
+    reservationTtlMs?: number;
+  };
   /** Fleet-wide job watching (watch/redis-coordinator.ts); each replica polls alone when absent. */
   coordinator?: WatchCoordinator;
   /** Reuse an upstream answer for this long per credential (RESPONSE_CACHE_TTL_MS; default 0: in-flight sharing only). */

@@ -27,6 +27,7 @@ describe('config', () => {
       cursorSecret: undefined,
       production: false,
       redisUrl: undefined,
+      redisCommandTimeoutMs: 1000,
       otel: undefined,
       warnings: [expect.stringMatching(/^CURSOR_SECRET is not set/)],
     });

@@ -50,17 +50,23 @@ function withCode(error: GraphQLError, extra: Record<string, unknown>): GraphQLE
   });
 }
 
+/** The errors with their input codes (the same array when nothing changes); /graphql/stream uses it too. */
+export function recodeErrors<T>(errors: readonly T[]): readonly T[] {
+  let changed = false;
+  const recoded = errors.map((error) => {
+    const next = error instanceof GraphQLError ? (recode(error) as T) : error;
+    if (next !== error) changed = true;
+    return next;
+  });
+  return changed ? recoded : errors;
+}
+
 export function useInputErrorCodes(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result) || Symbol.asyncIterator in result || !result.errors?.length) return;
-      let changed = false;
-      const errors = result.errors.map((error) => {
-        const next = error instanceof GraphQLError ? recode(error) : error;
-        if (next !== error) changed = true;
-        return next;
-      });
-      if (changed) setResult({ ...result, errors });
+      const errors = recodeErrors(result.errors);
+      if (errors !== result.errors) setResult({ ...result, errors });
     },
   };
 }
