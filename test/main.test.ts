@@ -83,7 +83,12 @@ describe('main', () => {
   it('on SIGTERM ends SSE and /graphql/stream streams at once, long before the forced close', async () => {
     const sim = createSimulator();
     const upstream = await listenSimulator(sim);
-    const { child, url, exited } = await startGatewayProcess(upstream.url);
+    // An in-flight request whose upstream call hangs ends only at its 3 s deadline: the streams must end
+    // before it does (an order of events, not a wall-clock figure).
+    const { child, url, exited } = await startGatewayProcess(upstream.url, {
+      UPSTREAM_TIMEOUT_MS: '3000',
+      JOB_POLL_INTERVAL_MS: '3600000',
+    });
     const headers = { 'x-api-key': 'demo-api-key', 'customer-id': '1234567890' };
     try {
       const job = sim.addJob({ queuedForSecs: 3600, runForSecs: 3600 });
@@ -97,18 +102,28 @@ describe('main', () => {
         headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, ...headers },
       });
       expect([sse.status, stream.status]).toEqual([200, 200]);
-      const drained = (response: Response) => response.text().then(() => performance.now());
-      const ends = Promise.all([drained(sse), drained(stream)]);
-      const signalled = performance.now();
+      // The subscription's first poll is done (the next is an hour away): then only our request hangs.
+      await until(() => sim.calls >= 1 && sim.inFlight === 0, 10_000);
+      sim.configure({ random: { fault: 'hang', probability: 1 } });
+      const inFlight = fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ jobs(first: 1) { edges { node { jobId } } } }' }),
+      }).then(
+        (response) => response.text().then(() => 'request'),
+        () => 'request',
+      );
+      await until(() => sim.inFlight === 1, 10_000);
+      const ends = Promise.all([sse.text(), stream.text()]).then(() => 'streams');
       child.kill('SIGTERM');
-      const endedAt = Math.max(...(await ends));
-      expect(endedAt - signalled).toBeLessThan(3000);
+      expect(await Promise.race([ends, inFlight])).toBe('streams');
+      expect(await inFlight).toBe('request');
       expect(await exited).toBe(0);
     } finally {
       child.kill('SIGKILL');
       await upstream.close();
     }
-  });
+  }, 30_000);
 
   it('exits with code 2 and one line when its port is already in use (gateway and simulator)', async () => {
     const { createServer } = await import('node:net');
