@@ -174,17 +174,21 @@ describe('docs: shell snippets against the demo stack', () => {
     expect(runnable.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(runnable.map((block) => [where(block), block] as const))('%s', async (_name, block) => {
-    const simulatorPort = new URL(simulator.url).port;
-    const script = block.code
-      .replace(/localhost:4000\b/g, `127.0.0.1:${port}`)
-      .replace(/localhost:4010\b/g, `127.0.0.1:${simulatorPort}`);
-    const { code, stdout, stderr } = await runBash(script);
-    expect(code, stderr).toBe(0);
-    const values = jsonValues(stdout);
-    expect(values.length, stdout).toBeGreaterThan(0);
-    for (const value of values) checkResponse(block, value);
-  });
+  it.each(runnable.map((block) => [where(block), block] as const))(
+    '%s',
+    async (_name, block) => {
+      const simulatorPort = new URL(simulator.url).port;
+      const script = block.code
+        .replace(/localhost:4000\b/g, `127.0.0.1:${port}`)
+        .replace(/localhost:4010\b/g, `127.0.0.1:${simulatorPort}`);
+      const { code, stdout, stderr } = await runBash(script);
+      expect(code, stderr).toBe(0);
+      const values = jsonValues(stdout);
+      expect(values.length, stdout).toBeGreaterThan(0);
+      for (const value of values) checkResponse(block, value);
+    },
+    60_000,
+  );
 });
 
 /** A GraphQL response printed by a block: data and no errors, or errors when the block says `errors`. */
