@@ -7,7 +7,8 @@ import { listenSimulator } from '../src/simulator/server';
 import { listeningUrl } from './support/process';
 import { until } from './support/scheduler';
 
-const ENTRY = ['--import', 'tsx', 'src/main.ts'];
+// The bundle `npm start` runs (built once by the global setup): what production starts, and a fast start.
+const ENTRY = ['dist/main.mjs'];
 
 /** `src/main.ts` on an ephemeral loopback port; resolves once it prints where it listens. */
 async function startGatewayProcess(upstreamUrl: string, env: Record<string, string> = {}) {
@@ -132,10 +133,10 @@ describe('main', () => {
     const port = String((taken.address() as { port: number }).port);
     try {
       for (const [entry, env] of [
-        ['src/main.ts', { PORT: port, HOST: '127.0.0.1' }],
-        ['src/simulator/main.ts', { SIMULATOR_PORT: port, SIMULATOR_HOST: '127.0.0.1' }],
+        ['dist/main.mjs', { PORT: port, HOST: '127.0.0.1' }],
+        ['dist/simulator/main.mjs', { SIMULATOR_PORT: port, SIMULATOR_HOST: '127.0.0.1' }],
       ] as const) {
-        const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        const result = spawnSync(process.execPath, [entry], {
           env: { ...process.env, LOG_LEVEL: 'silent', ...env },
           encoding: 'utf8',
           timeout: 15_000,
