@@ -83,7 +83,7 @@ describe('production install without a container', () => {
       child.kill('SIGKILL');
       await upstream.close();
     }
-  });
+  }, 180_000); // a real npm install, on a machine that may be busy
 
   it('`npm start` without dist/ says in one line what to run, and fails', () => {
     const folder = freshFolder(['package.json']);
@@ -95,7 +95,7 @@ describe('production install without a container', () => {
     });
     expect(start.status).not.toBe(0);
     expect(start.stderr.trim().split('\n')).toEqual([
-      'jobs-gateway: no dist/main.mjs here: run npm run build first (it needs the dev dependencies: npm ci)',
+      'jobs-gateway: no dist/ to run and no esbuild to build it: npm ci (with the dev dependencies) builds it, or copy a built dist/ here',
     ]);
     expect(start.stdout).not.toMatch(/ERR_MODULE_NOT_FOUND|at /);
   });
