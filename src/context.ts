@@ -2,6 +2,7 @@
 // cancellation signal and id, the upstream call bound to both, and fresh loaders.
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { credentialsFrom, type Fingerprinter, quotaKeysOf } from './credentials';
 import { missingCredentials, missingCustomerId, toGraphQLError } from './errors';
@@ -62,6 +63,9 @@ export function createContextFactory(deps: ContextDeps) {
     const incomingId = request.headers.get('x-request-id');
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const signal = request.signal;
+    // Each upstream call of the request listens to its signal until it settles, up to the request budget's
+    // calls at once (plus Yoga's own listeners): not a leak, so no MaxListenersExceededWarning for it.
+    setMaxListeners(BUDGET.maxUpstreamCalls + 16, signal);
     let upstreamCalls = 0;
     const credentialPrint = credentials ? deps.fingerprint(credentials) : '';
     const trace: { current?: unknown } = {};

@@ -10,6 +10,7 @@ import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metr
 import { createCursorCodec } from './pagination/cursor';
 import { useBodyLimit } from './plugins/body-limit';
 import { createDocumentCache } from './plugins/document-cache';
+import { useGraphiQLOffPage } from './plugins/graphiql-off';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
 import { useReadiness } from './plugins/readiness';
@@ -314,6 +315,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // breaker-driven readiness would take every replica out of the load balancer at once during an
       // upstream blip (the breaker's state is in /metrics).
       useReadiness(() => (draining ? 'draining' : undefined)),
+      ...(options.graphiql === false || options.introspection === false ? [useGraphiQLOffPage()] : []),
       ...(metrics ? [useGatewayPrometheus(metrics)] : []),
       useRequestLog(logger),
     ],
