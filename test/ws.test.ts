@@ -1,6 +1,6 @@
 // GraphQL over WebSocket (graphql-ws) on the gateway's own port and path, with the real graphql-ws client
 // and Apollo Client's GraphQLWsLink: credentials from connectionParams or the upgrade's headers, typed
-// refusal without them, the same shared polls, budget and subscription limits as SSE, 1001 on shutdown.
+// refusal without them, the same shared polls, budget and subscription limits as SSE, 1012 "service restart" on shutdown.
 import type { AddressInfo } from 'node:net';
 import { ApolloClient, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
@@ -131,7 +131,7 @@ describe('graphql-ws', () => {
     await until(() => harness.gateway.watcher.activeLoops === 0);
   });
 
-  it('closes a message over the size limit (1009) and every socket with 1001 on drain', async () => {
+  it('closes a message over the size limit (1009) and every socket with 1012 (service restart) on drain', async () => {
     await setup();
     const big = await new Promise<number>((resolve) => {
       const socket = new WebSocket(url, 'graphql-transport-ws');
@@ -145,7 +145,7 @@ describe('graphql-ws', () => {
       socket.on('message', () => void endpoint.drain());
       socket.on('close', (code) => resolve(code));
     });
-    expect(await closed).toBe(1001);
+    expect(await closed).toBe(1012);
   });
 
   it('works with Apollo Client’s GraphQLWsLink', async () => {

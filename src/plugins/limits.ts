@@ -7,7 +7,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { BUDGET, useRequestBudget } from './budget';
 
@@ -43,7 +43,15 @@ export function limitPlugins(options: { introspection: boolean }): Plugin[] {
     useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }),
   ];
   if (!options.introspection) {
-    plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin() as Plugin);
+    plugins.push(useNoIntrospection(), blockFieldSuggestionsPlugin() as Plugin);
   }
   return plugins;
+}
+
+/**
+ * `__schema`/`__type` refused at validation on every transport. Yoga's useDisableIntrospection marks requests
+ * in onRequestParse, which graphql-ws operations never go through, so it let them introspect.
+ */
+function useNoIntrospection(): Plugin {
+  return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
 }
