@@ -48,6 +48,13 @@ export interface WebSocketEndpoint {
   readonly connections: number;
   /** Operations accepted and not finished, over all sockets (what the gateway holds for them). */
   readonly operations: number;
+  /** Flow control now: sockets not read (by cause) and the bytes queued for clients, in all and at most. */
+  flow(): {
+    pausedForRate: number;
+    pausedForSendBuffer: number;
+    bufferedBytes: number;
+    largestBufferedBytes: number;
+  };
 }
 
 export interface WebSocketOptions {
@@ -456,6 +463,17 @@ export function attachWebSocket(
     },
     get operations() {
       return operations;
+    },
+    flow() {
+      const flow = { pausedForRate: 0, pausedForSendBuffer: 0, bufferedBytes: 0, largestBufferedBytes: 0 };
+      for (const socket of wss.clients) {
+        const pausedBy = connections.get(socket)?.flow.pausedBy;
+        if (pausedBy?.has('rate')) flow.pausedForRate++;
+        if (pausedBy?.has('send-buffer')) flow.pausedForSendBuffer++;
+        flow.bufferedBytes += socket.bufferedAmount;
+        flow.largestBufferedBytes = Math.max(flow.largestBufferedBytes, socket.bufferedAmount);
+      }
+      return flow;
     },
   };
 }

@@ -37,7 +37,7 @@ function readCredentials(
 
 function invalidValue(where: string, header: CredentialHeader): { invalid: string } {
   return {
-    invalid: `${where} ${header} is not a valid header value: a string of at most ${MAX_CREDENTIAL_LENGTH} characters without control characters.`,
+    invalid: `${where} ${header} is not a header value (a string, no control characters, at most ${MAX_CREDENTIAL_LENGTH})`,
   };
 }
 
