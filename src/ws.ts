@@ -12,8 +12,9 @@
 //   an invalid credential value (control characters, > 8 KiB) with 4400.
 // - operations: at most `maxOperationsPerConnection` at once per socket (more: that operation gets a
 //   RATE_LIMITED error); an operation holds state only once accepted (parsed, validated, within limits).
-// - messages: at most 1 MiB each (more: close 1009); `messagesPerSecond` on average with bursts of
-//   `messageBurst` (above: the socket is not read until the rate allows, nothing is refused).
+// - messages: at most 1 MiB each (more: close 1009); `messagesPerSecond` and `bytesPerSecond` on average
+//   with bursts of `messageBurst` / `byteBurst` (above: the socket is not read until the rate allows;
+//   nothing is refused).
 // - send buffer: above `sendHighWaterBytes` queued for the client, the socket is not read until the queue
 //   drains; above `maxBufferedBytes` the client does not read and is cut (close 1008, then the TCP socket).
 // - keep-alive: a ping every `keepAliveMs`; a socket that has not answered the previous one is cut.
@@ -74,6 +75,9 @@ export interface WebSocketOptions {
   /** Messages a second read from one socket on average, and at once. */
   messagesPerSecond?: number;
   messageBurst?: number;
+  /** Bytes a second read from one socket on average, and at once (at least the 1 MiB message limit). */
+  bytesPerSecond?: number;
+  byteBurst?: number;
   /** Bytes queued for a client above which its socket is not read; above which it is cut. */
   sendHighWaterBytes?: number;
   maxBufferedBytes?: number;
@@ -87,8 +91,10 @@ export const WEBSOCKET_DEFAULTS = {
   maxConnectionsPerCredential: 200,
   connectionInitTimeoutMs: 3000,
   maxOperationsPerConnection: 50,
-  messagesPerSecond: 100,
-  messageBurst: 200,
+  messagesPerSecond: 500,
+  messageBurst: 1000,
+  bytesPerSecond: 1024 * 1024,
+  byteBurst: 4 * 1024 * 1024,
   sendHighWaterBytes: 1024 * 1024,
   maxBufferedBytes: 8 * 1024 * 1024,
   closeTimeoutMs: 1000,
@@ -143,6 +149,12 @@ function describeError(error: unknown, secrets: readonly string[]): Record<strin
   };
 }
 
+/** A message's size as ws hands it over (a Buffer, or fragments). */
+function messageBytes(data: Buffer | ArrayBuffer | Buffer[]): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
+  return data.byteLength;
+}
+
 /** An error as it goes on the wire: the HTTP path's input codes, without Yoga's HTTP-only extension. */
 function wireError(error: GraphQLError): GraphQLError {
   const recoded = recode(error);
@@ -162,6 +174,8 @@ export function attachWebSocket(
   options: WebSocketOptions = {},
 ): WebSocketEndpoint {
   const limits = { ...WEBSOCKET_DEFAULTS, ...options };
+  // One largest message must always fit in the byte bucket, or its socket would never be read again.
+  limits.byteBurst = Math.max(limits.byteBurst, LIMITS.maxBodyBytes);
   const logger = options.logger ?? silentLogger;
   const path = options.path ?? '/graphql';
   const { yoga } = gateway;
@@ -379,7 +393,7 @@ export function attachWebSocket(
         close: (code, reason) => closeWith(socket, code ?? CloseCode.BadRequest, reason ?? ''),
         onMessage(handle) {
           socket.on('message', async (data) => {
-            connection.flow.received();
+            connection.flow.received(messageBytes(data));
             try {
               await handle(String(data));
             } catch (error) {

@@ -1,6 +1,6 @@
 // Flow control of one WebSocket, both ways, so that no client can make the gateway buffer without bound:
-// - incoming: a token bucket of messages; when it is empty the gateway stops reading the socket (TCP then
-//   pushes back on the client) until tokens have refilled. Nothing is refused: a flood is only slowed.
+// - incoming: token buckets of messages and of bytes; when one is empty the gateway stops reading the socket
+//   (TCP then pushes back on the client) until it has refilled. Nothing is refused: a flood is only slowed.
 // - outgoing: when what the gateway queued for the client (its `bufferedAmount`) passes the high-water
 //   mark, the gateway stops reading the socket (no new operations, no more pings to answer) until the
 //   queue drains; past the hard limit the client is not reading at all and the socket is cut.
@@ -12,6 +12,9 @@ export interface FlowLimits {
   messagesPerSecond: number;
   /** Messages read at once before the rate applies. */
   messageBurst: number;
+  /** Bytes a second read from one socket, on average (the burst is `byteBurst`, at least one largest message). */
+  bytesPerSecond: number;
+  byteBurst: number;
   /** Bytes queued for the client above which the socket is not read until the queue drains. */
   sendHighWaterBytes: number;
   /** Bytes queued for the client above which the client is cut (it does not read). */
@@ -19,8 +22,8 @@ export interface FlowLimits {
 }
 
 export interface FlowControl {
-  /** Counts a message read; stops reading when the bucket is empty. */
-  received(): void;
+  /** Counts a message read and its size; stops reading when a bucket is empty. */
+  received(bytes: number): void;
   /** Checks the send queue after a send; false when the client was cut for not reading. */
   sent(): boolean;
   /** Why reading is stopped now (empty when it is not), for tests and logs. */
@@ -36,6 +39,7 @@ export function controlFlow(
 ): FlowControl {
   const pausedBy = new Set<'rate' | 'send-buffer'>();
   let tokens = limits.messageBurst;
+  let byteTokens = limits.byteBurst;
   let refilledAt = now();
   let refill: NodeJS.Timeout | undefined;
   let disposed = false;
@@ -50,17 +54,22 @@ export function controlFlow(
   };
   const topUp = () => {
     const at = now();
-    tokens = Math.min(limits.messageBurst, tokens + ((at - refilledAt) / 1000) * limits.messagesPerSecond);
+    const seconds = (at - refilledAt) / 1000;
+    tokens = Math.min(limits.messageBurst, tokens + seconds * limits.messagesPerSecond);
+    byteTokens = Math.min(limits.byteBurst, byteTokens + seconds * limits.bytesPerSecond);
     refilledAt = at;
   };
 
   return {
-    received() {
+    received(bytes) {
       topUp();
       tokens -= 1;
-      if (tokens >= 1 || refill) return;
+      byteTokens -= bytes;
+      if ((tokens >= 1 && byteTokens >= 0) || refill) return;
       pause('rate');
-      const waitMs = Math.ceil(((1 - tokens) / limits.messagesPerSecond) * 1000);
+      const waitMs = Math.ceil(
+        Math.max((1 - tokens) / limits.messagesPerSecond, -byteTokens / limits.bytesPerSecond, 0) * 1000,
+      );
       refill = setTimeout(() => {
         refill = undefined;
         topUp();

@@ -32,7 +32,14 @@ describe('graphql-ws flow control', () => {
     const limit = 1024 * 1024;
     gateway = await startWebSocketGateway(
       {},
-      { sendHighWaterBytes: highWater, maxBufferedBytes: limit, messagesPerSecond: 1e9, messageBurst: 1e9 },
+      {
+        sendHighWaterBytes: highWater,
+        maxBufferedBytes: limit,
+        messagesPerSecond: 1e9,
+        messageBurst: 1e9,
+        bytesPerSecond: 1e12,
+        byteBurst: 1e12,
+      },
     );
     const { endpoint } = gateway;
     const raw = await openSocket(gateway.url, KEY);
@@ -89,7 +96,14 @@ describe('graphql-ws flow control', () => {
 });
 
 describe('controlFlow', () => {
-  const limits = { messagesPerSecond: 10, messageBurst: 3, sendHighWaterBytes: 100, maxBufferedBytes: 1000 };
+  const limits = {
+    messagesPerSecond: 10,
+    messageBurst: 3,
+    bytesPerSecond: 1000,
+    byteBurst: 2000,
+    sendHighWaterBytes: 100,
+    maxBufferedBytes: 1000,
+  };
   function fakeSocket() {
     const tcp = new EventEmitter();
     const socket = {
@@ -135,14 +149,24 @@ describe('controlFlow', () => {
       () => undefined,
       () => now,
     );
-    flow.received();
-    flow.received();
+    flow.received(10);
+    flow.received(10);
     expect(socket.paused).toBe(false);
-    flow.received();
+    flow.received(10);
     expect(socket.paused).toBe(true);
     expect([...flow.pausedBy]).toEqual(['rate']);
     now = 100;
     vi.advanceTimersByTime(100);
+    expect(socket.paused).toBe(false);
+    // Bytes count too: 2,500 bytes empty the 2,000-byte bucket for half a second (at 1,000 bytes a second).
+    now = 1000;
+    flow.received(2500);
+    expect(socket.paused).toBe(true);
+    now = 1499;
+    vi.advanceTimersByTime(499);
+    expect(socket.paused).toBe(true);
+    now = 1500;
+    vi.advanceTimersByTime(1);
     expect(socket.paused).toBe(false);
     flow.dispose();
   });

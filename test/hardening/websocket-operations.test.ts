@@ -81,7 +81,7 @@ describe('graphql-ws operations', () => {
   it('keeps nothing for refused operations: 10,000 invalid subscribes leave no operation held', async () => {
     const { raw, endpoint, harness } = await start(
       {},
-      { messagesPerSecond: 1_000_000, messageBurst: 1_000_000 },
+      { messagesPerSecond: 1e9, messageBurst: 1e9, bytesPerSecond: 1e12, byteBurst: 1e12 },
     );
     const invalid = [
       { query: '{' },
