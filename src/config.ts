@@ -66,6 +66,7 @@ const envSchema = z.object({
   WS_MAX_CONNECTIONS: integer(1, 1_000_000).default(2000),
   WS_MAX_CONNECTIONS_PER_CREDENTIAL: integer(1, 1_000_000).default(200),
   WS_MAX_OPERATIONS_PER_CONNECTION: integer(1, 10_000).default(50),
+  WS_CREDENTIALS_PER_OPERATION: boolean.default(false),
   BREAKER_WINDOW: integer(1, 10_000).default(20),
   BREAKER_MIN_CALLS: integer(1, 10_000).default(10),
   BREAKER_FAILURE_PERCENT: integer(1, 100).default(50),
@@ -115,6 +116,8 @@ export interface Config {
     maxConnections: number;
     maxConnectionsPerCredential: number;
     maxOperationsPerConnection: number;
+    /** Acknowledge sockets without credentials; operations bring theirs in extensions.headers (routers). */
+    credentialsPerOperation: boolean;
   };
   breaker: {
     windowSize: number;
@@ -196,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConnections: e.WS_MAX_CONNECTIONS,
       maxConnectionsPerCredential: e.WS_MAX_CONNECTIONS_PER_CREDENTIAL,
       maxOperationsPerConnection: e.WS_MAX_OPERATIONS_PER_CONNECTION,
+      credentialsPerOperation: e.WS_CREDENTIALS_PER_OPERATION,
     },
     breaker: {
       windowSize: e.BREAKER_WINDOW,

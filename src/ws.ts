@@ -9,7 +9,8 @@
 // - connections: at most `maxConnections` sockets (more: close 1013), `maxConnectionsPerCredential` per
 //   x-api-key / Authorization value (more: close 1013 RATE_LIMITED); a socket without `connection_init`
 //   within `connectionInitTimeoutMs` closes with 4408, one without credentials at once with 4401, one with
-//   an invalid credential value (control characters, > 8 KiB) with 4400.
+//   an invalid credential value (control characters, > 8 KiB) with 4400. With `credentialsPerOperation`
+//   (for routers), a socket without credentials is acknowledged and each operation brings its own.
 // - operations: at most `maxOperationsPerConnection` at once per socket (more: that operation gets a
 //   RATE_LIMITED error); an operation holds state only once accepted (parsed, validated, within limits).
 // - messages: at most 1 MiB each (more: close 1009); `messagesPerSecond` and `bytesPerSecond` on average
@@ -39,7 +40,7 @@ import { LIMITS } from './plugins/limits';
 import type { Gateway } from './server';
 import { redact } from './upstream/errors';
 import { closeReason } from './ws/close-reason';
-import { connectionHeaders, hasCredential, operationHeaders, secretsOf } from './ws/credentials';
+import { connectionHeaders, operationHeaders, secretsOf } from './ws/credentials';
 import { controlFlow, type FlowControl } from './ws/flow';
 
 export interface WebSocketEndpoint {
@@ -83,6 +84,12 @@ export interface WebSocketOptions {
   maxBufferedBytes?: number;
   /** Time (ms) a peer has to answer a close before its socket is cut. */
   closeTimeoutMs?: number;
+  /**
+   * Acknowledge a `connection_init` without credentials; each operation then brings its own in
+   * `extensions.headers` (routers such as Hive Gateway forward a client's headers there) or gets
+   * UNAUTHENTICATED. Such sockets count as one credential (WS_CREDENTIALS_PER_OPERATION; default off).
+   */
+  credentialsPerOperation?: boolean;
 }
 
 export const WEBSOCKET_DEFAULTS = {
@@ -98,6 +105,7 @@ export const WEBSOCKET_DEFAULTS = {
   sendHighWaterBytes: 1024 * 1024,
   maxBufferedBytes: 8 * 1024 * 1024,
   closeTimeoutMs: 1000,
+  credentialsPerOperation: false,
 } as const;
 
 /** Close codes of this endpoint (graphql-ws's own: 4400 bad request, 4408 no init in time, 4409 duplicate id). */
@@ -110,6 +118,8 @@ export const CLOSE_POLICY_VIOLATION = 1008;
 /** The 4401 reason: the HTTP message does not fit 123 bytes, so the socket says it in WebSocket terms. */
 export const MISSING_CREDENTIALS_REASON =
   'UNAUTHENTICATED: send x-api-key or authorization (Bearer <token>) in connectionParams or the upgrade headers';
+/** The per-credential counter of sockets acknowledged without credentials (no fingerprint looks like it). */
+const ANONYMOUS = 'anonymous';
 const RESTART_REASON = 'Service restart: the gateway is restarting, reconnect';
 
 type Enveloped = { execute(args: unknown): unknown; subscribe(args: unknown): unknown };
@@ -287,7 +297,12 @@ export function attachWebSocket(
       try {
         return (await (args.rootValue as Enveloped)[kind](args)) as ExecutionResult;
       } catch (error) {
-        logger.error({ err: describeError(error, []) }, `graphql-ws: an operation failed to ${kind}`);
+        const credentials = (args.contextValue as { credentials?: Record<string, string> } | undefined)
+          ?.credentials;
+        logger.error(
+          { err: describeError(error, Object.values(credentials ?? {})) },
+          `graphql-ws: an operation failed to ${kind}`,
+        );
         return {
           errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })],
         };
@@ -303,12 +318,13 @@ export function attachWebSocket(
         closeWith(connection.socket, CLOSE_BAD_REQUEST, `BAD_USER_INPUT: ${found.invalid}`);
         return false;
       }
-      if (!hasCredential(found.headers)) {
+      const credentials = credentialsFrom(found.headers);
+      if (!credentials && !limits.credentialsPerOperation) {
         closeWith(connection.socket, CLOSE_UNAUTHENTICATED, MISSING_CREDENTIALS_REASON);
         return false;
       }
-      const credentials = credentialsFrom(found.headers);
-      const keys = credentials ? quotaKeysOf(fingerprint, credentials) : [];
+      // Sockets without credentials (credentialsPerOperation) share one place in the per-credential count.
+      const keys = credentials ? quotaKeysOf(fingerprint, credentials) : [ANONYMOUS];
       if (keys.some((key) => (perCredential.get(key) ?? 0) >= limits.maxConnectionsPerCredential)) {
         closeWith(
           connection.socket,

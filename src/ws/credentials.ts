@@ -72,11 +72,6 @@ export function operationHeaders(connection: Headers, extensions: unknown): Head
   return { headers };
 }
 
-/** Whether the headers carry a credential (customer-id alone is not one). */
-export function hasCredential(headers: Headers): boolean {
-  return headers.has('x-api-key') || headers.has('authorization');
-}
-
 /** The credential values, to redact them from anything logged about the connection. */
 export function secretsOf(headers: Headers): string[] {
   return CREDENTIAL_HEADERS.map((name) => headers.get(name) ?? '').filter((value) => value !== '');

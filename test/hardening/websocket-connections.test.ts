@@ -176,6 +176,24 @@ describe('graphql-ws connections', () => {
     );
   });
 
+  it('with credentialsPerOperation, acknowledges a socket without credentials; each operation brings its own', async () => {
+    const { harness } = await start({ credentialsPerOperation: true, maxConnectionsPerCredential: 2 });
+    const router = await open({});
+    expect(router.messages.map((message) => message.type)).toEqual(['connection_ack']);
+    const [served] = await operate(router, 'a', {
+      query: QUERY,
+      extensions: { headers: { 'x-api-key': 'demo-api-key' } },
+    });
+    expect(served?.payload.data.jobs.edges).toHaveLength(1);
+    const [refused] = await operate(router, 'b', { query: QUERY });
+    expect(refused?.payload.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(harness.sim.calls).toBe(1);
+    // Sockets without credentials share one place in the per-credential count.
+    await open({});
+    const third = await open({});
+    expect((await third.closed).code).toBe(CLOSE_TRY_AGAIN_LATER);
+  });
+
   it('closes every socket with 1012 on drain and refuses a connection attempt during the drain the same way', async () => {
     const { endpoint } = await start();
     const raw = await open(KEY);
