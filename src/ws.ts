@@ -137,6 +137,8 @@ interface Connection {
   quotaKeys: string[];
   /** Accepted operations and their cancellation. */
   operations: Map<string, AbortController>;
+  /** Operations being parsed, validated and given a context (a number: nothing is kept per operation). */
+  preparing: number;
 }
 
 type Extra = { connection: Connection };
@@ -222,15 +224,6 @@ export function attachWebSocket(
 
   /** The Yoga envelop of one operation, or the errors that refuse it; nothing is held until it is accepted. */
   async function prepare(connection: Connection, id: string, payload: SubscribePayload) {
-    if (connection.operations.size >= limits.maxOperationsPerConnection) {
-      return [
-        gatewayError(
-          'RATE_LIMITED',
-          `At most ${limits.maxOperationsPerConnection} operations may run at once on one WebSocket connection: wait for one to complete, or open another connection.`,
-          { reason: 'WEBSOCKET_OPERATIONS', limit: limits.maxOperationsPerConnection },
-        ),
-      ];
-    }
     const headers = operationHeaders(connection.headers ?? new Headers(), payload.extensions);
     if ('invalid' in headers) return [gatewayError('BAD_USER_INPUT', headers.invalid)];
     const controller = new AbortController();
@@ -340,6 +333,17 @@ export function attachWebSocket(
     },
     async onSubscribe(ctx, id, payload) {
       const { connection } = ctx.extra;
+      // Operations still being prepared count too: a burst read at once must not pass the check together.
+      if (connection.operations.size + connection.preparing >= limits.maxOperationsPerConnection) {
+        return [
+          gatewayError(
+            'RATE_LIMITED',
+            `At most ${limits.maxOperationsPerConnection} operations may run at once on one WebSocket connection: wait for one to complete, or open another connection.`,
+            { reason: 'WEBSOCKET_OPERATIONS', limit: limits.maxOperationsPerConnection },
+          ),
+        ];
+      }
+      connection.preparing++;
       try {
         return await prepare(connection, id, payload);
       } catch (error) {
@@ -348,6 +352,8 @@ export function attachWebSocket(
           'graphql-ws: an operation could not be prepared',
         );
         return [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+      } finally {
+        connection.preparing--;
       }
     },
     execute: run('execute') as never,
@@ -356,7 +362,10 @@ export function attachWebSocket(
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => wireError(error).toJSON()),
     onNext(_ctx, _id, _payload, _args, result) {
       if (!result.errors?.length) return undefined;
-      return { ...result, errors: result.errors.map((error) => wireError(error as GraphQLError).toJSON()) };
+      const errors = result.errors.map((error) =>
+        error instanceof GraphQLError ? wireError(error).toJSON() : error,
+      );
+      return { ...result, errors };
     },
     onComplete(ctx, id) {
       settle(ctx.extra.connection, id);
@@ -378,6 +387,7 @@ export function attachWebSocket(
       alive: true,
       quotaKeys: [],
       operations: new Map(),
+      preparing: 0,
       flow: controlFlow(socket, limits, (buffered) => {
         logger.warn(
           { bufferedBytes: buffered, limit: limits.maxBufferedBytes },

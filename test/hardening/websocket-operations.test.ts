@@ -54,11 +54,13 @@ describe('graphql-ws operations', () => {
     const { raw, harness, endpoint, scheduler } = await start({}, { maxOperationsPerConnection: 2 });
     const job = harness.sim.addJob({ queuedForSecs: 500, runForSecs: 500 });
     const variables = { jobId: harness.jobId(job) };
-    raw.send({ id: 'a', type: 'subscribe', payload: { query: WATCH, variables } });
-    raw.send({ id: 'b', type: 'subscribe', payload: { query: WATCH, variables } });
-    await raw.next((message) => message.id === 'b' && message.type === 'next');
-    const [refused] = await operate(raw, 'c', { query: WATCH, variables });
-    expect(refused).toMatchObject({
+    // Five at once (read in one chunk): two are accepted, three refused on arrival.
+    for (const id of ['a', 'b', 'c', 'd', 'e'])
+      raw.send({ id, type: 'subscribe', payload: { query: WATCH, variables } });
+    await until(() => raw.messages.filter((message) => message.type !== 'connection_ack').length === 5);
+    const refused = raw.messages.filter((message) => message.type === 'error');
+    expect(refused.map((message) => message.id)).toEqual(['c', 'd', 'e']);
+    expect(refused[0]).toMatchObject({
       type: 'error',
       payload: [
         {
@@ -71,7 +73,7 @@ describe('graphql-ws operations', () => {
     expect(endpoint.operations).toBe(2);
     raw.send({ id: 'a', type: 'complete' });
     await until(() => endpoint.operations === 1);
-    const [accepted] = await operate(raw, 'd', { query: '{ jobs(first: 1) { edges { cursor } } }' });
+    const [accepted] = await operate(raw, 'f', { query: '{ jobs(first: 1) { edges { cursor } } }' });
     expect(accepted?.type).toBe('next');
     expect(raw.socket.readyState).toBe(raw.socket.OPEN);
     scheduler.tick();
