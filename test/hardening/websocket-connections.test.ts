@@ -2,10 +2,13 @@
 // issue 23 item 2): caps on sockets in total and per credential, the connection_init deadline, refusal
 // without credentials at once, close reasons that fit 123 bytes, client values with CR/LF/NUL refused
 // without a byte on stdout/stderr, credentials from a subscribe's `extensions.headers`, 1012 on drain.
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MISSING_CREDENTIALS_MESSAGE } from '../../src/errors';
+import { createHttpServer } from '../../src/http';
 import { createLogger } from '../../src/logger';
 import {
+  attachWebSocket,
   CLOSE_BAD_REQUEST,
   CLOSE_SERVICE_RESTART,
   CLOSE_TRY_AGAIN_LATER,
@@ -155,6 +158,47 @@ describe('graphql-ws connections', () => {
     }
     expect(written).toEqual([]);
     expect(lines.join('')).not.toContain('forged');
+  });
+
+  it('logs an internal error through the logger, bounded and redacted, and answers the operation', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', { write: (line: string) => void lines.push(line) });
+    const { harness } = await start();
+    // A gateway whose envelop fails with a message holding the caller's key, a line break and 10 kB.
+    const broken = {
+      ...harness.gateway,
+      yoga: {
+        getEnveloped() {
+          throw new Error(`failed for demo-api-key\r\n{"level":60}${'x'.repeat(10_000)}`);
+        },
+      },
+    } as unknown as typeof harness.gateway;
+    const server = createHttpServer(harness.gateway.yoga);
+    const endpoint = attachWebSocket(server, broken, { logger });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const raw = await openSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, KEY);
+      sockets.push(raw);
+      const [answer] = await operate(raw, 'a', { query: QUERY });
+      expect(answer).toEqual({
+        id: 'a',
+        type: 'error',
+        payload: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      });
+      expect(lines).toHaveLength(1);
+      const logged = JSON.parse(lines[0] as string);
+      expect(logged).toMatchObject({ level: 50, msg: 'graphql-ws: an operation could not be prepared' });
+      expect(logged.err.message).toMatch(/^failed for \[redacted\]\r\n\{"level":60\}x+$/);
+      expect(logged.err.message.length).toBeLessThan(320);
+      expect(lines[0]).not.toContain('demo-api-key');
+      // One line: the client's line break is escaped, it cannot start a forged line.
+      expect(lines[0]?.trimEnd()).not.toMatch(/[\r\n]/);
+      expect(raw.socket.readyState).toBe(raw.socket.OPEN);
+    } finally {
+      await endpoint.drain();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('takes an operation’s credentials from its extensions.headers (how Hive Gateway forwards them)', async () => {
