@@ -5,7 +5,7 @@
 // megabytes before any byte stays queued in the gateway).
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { WebSocket } from 'ws';
+import WebSocket from 'ws';
 import { controlFlow } from '../../src/ws/flow';
 import { until } from '../support/scheduler';
 import {
@@ -82,6 +82,21 @@ describe('graphql-ws flow control', () => {
     }, 10_000);
     expect(seenPaused).toBe(true);
     expect(raw.socket.readyState).toBe(raw.socket.OPEN);
+  });
+
+  it('cuts a socket that does not answer the keep-alive ping, keeps one that does', async () => {
+    gateway = await startWebSocketGateway({}, { keepAliveMs: 50 });
+    const { endpoint, url } = gateway;
+    const answering = await openSocket(url, KEY);
+    sockets.push(answering);
+    const silent = new WebSocket(url, 'graphql-transport-ws', { autoPong: false });
+    const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
+    await new Promise((resolve) => silent.once('open', resolve));
+    silent.send(JSON.stringify({ type: 'connection_init', payload: KEY }));
+    // Cut without a close frame (terminate): the client sees 1006.
+    expect(await closed).toBe(1006);
+    await until(() => endpoint.connections === 1);
+    expect(answering.socket.readyState).toBe(answering.socket.OPEN);
   });
 
   it('echoes a small ping payload and answers a big one with a bare pong', async () => {
