@@ -85,7 +85,7 @@ describe('graphql-ws flow control', () => {
   });
 
   it('cuts a socket that does not answer the keep-alive ping, keeps one that does', async () => {
-    gateway = await startWebSocketGateway({}, { keepAliveMs: 50 });
+    gateway = await startWebSocketGateway({}, { keepAliveMs: 200 });
     const { endpoint, url } = gateway;
     const answering = await openSocket(url, KEY);
     sockets.push(answering);
