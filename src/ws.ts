@@ -373,6 +373,11 @@ export function attachWebSocket(
   });
 
   wss.on('connection', (socket, request) => {
+    // ws closes the socket itself on a protocol error (1002, 1007, 1009: the client's doing) and reports it;
+    // listened to first, so that a socket refused below cannot throw an unhandled 'error' either.
+    socket.on('error', (error) =>
+      logger.debug({ err: describeError(error, []) }, 'graphql-ws: a client broke the WebSocket protocol'),
+    );
     if (draining) return closeWith(socket, CLOSE_SERVICE_RESTART, RESTART_REASON);
     if (wss.clients.size > limits.maxConnections) {
       return closeWith(
@@ -408,10 +413,6 @@ export function attachWebSocket(
     socket.on('pong', () => {
       connection.alive = true;
     });
-    // ws closes the socket itself on a protocol error (1002, 1007, 1009: the client's doing) and reports it.
-    socket.on('error', (error) =>
-      logger.debug({ err: describeError(error, []) }, 'graphql-ws: a client broke the WebSocket protocol'),
-    );
     const closed = protocol.opened(
       {
         protocol: socket.protocol,

@@ -2,7 +2,8 @@
 // issue 23 item 2): caps on sockets in total and per credential, the connection_init deadline, refusal
 // without credentials at once, close reasons that fit 123 bytes, client values with CR/LF/NUL refused
 // without a byte on stdout/stderr, credentials from a subscribe's `extensions.headers`, 1012 on drain.
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MISSING_CREDENTIALS_MESSAGE } from '../../src/errors';
 import { createHttpServer } from '../../src/http';
@@ -249,5 +250,16 @@ describe('graphql-ws connections', () => {
     await drained;
     const late = await open();
     expect((await late.closed).code).toBe(CLOSE_SERVICE_RESTART);
+    // A refused socket that breaks the protocol before its close completes (here: the upgrade request and
+    // the header of a 2 MiB frame in one write) is closed, not an unhandled 'error' that ends the process.
+    const { port } = new URL(gateway?.url as string);
+    const tcp = connect(Number(port), '127.0.0.1');
+    const frameHeader = Buffer.from([0x81, 0xff, 0, 0, 0, 0, 0, 0x20, 0, 0, 1, 2, 3, 4]);
+    tcp.write(
+      `GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n`,
+    );
+    tcp.write(frameHeader);
+    tcp.resume();
+    await new Promise((resolve) => tcp.once('close', resolve));
   });
 });
