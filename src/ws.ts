@@ -23,25 +23,19 @@
 // - drain() (graceful shutdown) closes every socket with 1012 "service restart" (clients reconnect to
 //   another replica) and refuses a connection attempt during the drain the same way.
 import type { IncomingMessage, Server } from 'node:http';
-import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
-import {
-  CloseCode,
-  type ExecutionResult,
-  handleProtocols,
-  makeServer,
-  type SubscribePayload,
-} from 'graphql-ws';
+import { GraphQLError } from 'graphql';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createFingerprinter, credentialsFrom, quotaKeysOf } from './credentials';
 import { gatewayError } from './errors';
 import { type Logger, silentLogger } from './logger';
-import { recode } from './plugins/input-errors';
 import { LIMITS } from './plugins/limits';
 import type { Gateway } from './server';
-import { redact } from './upstream/errors';
 import { closeReason } from './ws/close-reason';
-import { connectionHeaders, operationHeaders, secretsOf } from './ws/credentials';
+import { connectionHeaders, secretsOf } from './ws/credentials';
+import { describeError, unexpectedError, wireError } from './ws/errors';
 import { controlFlow, type FlowControl } from './ws/flow';
+import { prepareOperation, runOperation } from './ws/operations';
 
 export interface WebSocketEndpoint {
   /** Closes every socket with 1012 and refuses new ones the same way; resolves once they are closed. */
@@ -122,8 +116,6 @@ export const MISSING_CREDENTIALS_REASON =
 const ANONYMOUS = 'anonymous';
 const RESTART_REASON = 'Service restart: the gateway is restarting, reconnect';
 
-type Enveloped = { execute(args: unknown): unknown; subscribe(args: unknown): unknown };
-
 /** What the endpoint holds for one socket. */
 interface Connection {
   socket: WebSocket;
@@ -149,35 +141,10 @@ function closeWith(socket: WebSocket, code: number, text: string): void {
     socket.close(code, closeReason(text));
 }
 
-/** An error as a bounded, redacted log field: client-chosen text never reaches the log whole. */
-function describeError(error: unknown, secrets: readonly string[]): Record<string, unknown> {
-  const record = error instanceof Error ? error : new Error(String(error));
-  const { code } = record as Error & { code?: unknown };
-  return {
-    type: record.name.slice(0, 64),
-    code: typeof code === 'string' ? code.slice(0, 64) : undefined,
-    message: redact(record.message.slice(0, 300), secrets),
-    stack: (record.stack ?? '').split('\n').slice(1, 6).join('\n'),
-  };
-}
-
 /** A message's size as ws hands it over (a Buffer, or fragments). */
 function messageBytes(data: Buffer | ArrayBuffer | Buffer[]): number {
   if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
   return data.byteLength;
-}
-
-/** An error as it goes on the wire: the HTTP path's input codes, without Yoga's HTTP-only extension. */
-function wireError(error: GraphQLError): GraphQLError {
-  const recoded = recode(error);
-  if (recoded.extensions?.http === undefined) return recoded;
-  const { http: _http, ...extensions } = recoded.extensions;
-  return new GraphQLError(recoded.message, {
-    nodes: recoded.nodes,
-    path: recoded.path,
-    originalError: recoded.originalError,
-    extensions,
-  });
 }
 
 export function attachWebSocket(
@@ -190,7 +157,6 @@ export function attachWebSocket(
   limits.byteBurst = Math.max(limits.byteBurst, LIMITS.maxBodyBytes);
   const logger = options.logger ?? silentLogger;
   const path = options.path ?? '/graphql';
-  const { yoga } = gateway;
   const wss = new WebSocketServer({
     server,
     path,
@@ -221,86 +187,6 @@ export function attachWebSocket(
     operations--;
     controller.abort();
   };
-
-  /** The Yoga envelop of one operation, or the errors that refuse it; nothing is held until it is accepted. */
-  async function prepare(connection: Connection, id: string, payload: SubscribePayload) {
-    const headers = operationHeaders(connection.headers ?? new Headers(), payload.extensions);
-    if ('invalid' in headers) return [gatewayError('BAD_USER_INPUT', headers.invalid)];
-    const controller = new AbortController();
-    const request = new Request(`http://websocket${path}`, {
-      method: 'POST',
-      headers: headers.headers,
-      signal: controller.signal,
-    });
-    const enveloped = yoga.getEnveloped({ request, params: payload });
-    let document: DocumentNode;
-    try {
-      document = enveloped.parse(payload.query);
-    } catch (error) {
-      if (error instanceof GraphQLError) return [wireError(error)];
-      throw error;
-    }
-    let errors: readonly GraphQLError[];
-    try {
-      errors = enveloped.validate(enveloped.schema, document);
-    } catch (error) {
-      // graphql-armor's rules (depth, aliases, directives) throw their refusal instead of reporting it.
-      if (error instanceof GraphQLError) return [wireError(error)];
-      throw error;
-    }
-    if (errors.length > 0) return errors.map(wireError);
-    const operation = getOperationAST(document, payload.operationName);
-    if (!operation) {
-      return [
-        gatewayError(
-          'BAD_USER_INPUT',
-          'Could not pick the operation: send operationName naming one of the document’s operations.',
-        ),
-      ];
-    }
-    if (!enveloped.schema.getRootType(operation.operation)) {
-      return [
-        new GraphQLError(
-          `The schema has no ${operation.operation} type: this API offers queries and subscriptions only.`,
-          {
-            nodes: [operation],
-            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-          },
-        ),
-      ];
-    }
-    const contextValue = await enveloped.contextFactory();
-    // Accepted: from here the operation holds its place until onComplete or the socket's close.
-    connection.operations.set(id, controller);
-    operations++;
-    return {
-      schema: enveloped.schema,
-      document,
-      operationName: payload.operationName,
-      variableValues: payload.variables,
-      contextValue,
-      rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-    };
-  }
-
-  /** Runs the operation's own envelop (prepare put it in rootValue); an unexpected throw is masked and logged. */
-  const run =
-    (kind: 'execute' | 'subscribe') =>
-    async (args: { rootValue?: unknown; contextValue?: unknown }): Promise<ExecutionResult> => {
-      try {
-        return (await (args.rootValue as Enveloped)[kind](args)) as ExecutionResult;
-      } catch (error) {
-        const credentials = (args.contextValue as { credentials?: Record<string, string> } | undefined)
-          ?.credentials;
-        logger.error(
-          { err: describeError(error, Object.values(credentials ?? {})) },
-          `graphql-ws: an operation failed to ${kind}`,
-        );
-        return {
-          errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })],
-        };
-      }
-    };
 
   const protocol = makeServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
@@ -345,19 +231,24 @@ export function attachWebSocket(
       }
       connection.preparing++;
       try {
-        return await prepare(connection, id, payload);
+        const prepared = await prepareOperation(gateway, path, connection.headers ?? new Headers(), payload);
+        if (!('args' in prepared)) return [...prepared];
+        // Accepted: from here the operation holds its place until onComplete or the socket's close.
+        connection.operations.set(id, prepared.controller);
+        operations++;
+        return prepared.args;
       } catch (error) {
         logger.error(
           { err: describeError(error, connection.headers ? secretsOf(connection.headers) : []) },
           'graphql-ws: an operation could not be prepared',
         );
-        return [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+        return [unexpectedError()];
       } finally {
         connection.preparing--;
       }
     },
-    execute: run('execute') as never,
-    subscribe: run('subscribe') as never,
+    execute: runOperation('execute', logger) as never,
+    subscribe: runOperation('subscribe', logger) as never,
     // Errors of a running operation and results carry the HTTP path's codes, not Yoga's HTTP extension.
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => wireError(error).toJSON()),
     onNext(_ctx, _id, _payload, _args, result) {
