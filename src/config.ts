@@ -63,6 +63,10 @@ const envSchema = z.object({
   UPSTREAM_CALL_SHARING: boolean.default(true),
   SUBSCRIPTIONS_PER_CREDENTIAL: integer(1, 100_000).default(50),
   SUBSCRIPTIONS_MAX: integer(1, 1_000_000).default(5000),
+  WS_MAX_CONNECTIONS: integer(1, 1_000_000).default(2000),
+  WS_MAX_CONNECTIONS_PER_CREDENTIAL: integer(1, 1_000_000).default(200),
+  WS_MAX_OPERATIONS_PER_CONNECTION: integer(1, 10_000).default(50),
+  WS_CREDENTIALS_PER_OPERATION: boolean.default(false),
   BREAKER_WINDOW: integer(1, 10_000).default(20),
   BREAKER_MIN_CALLS: integer(1, 10_000).default(10),
   BREAKER_FAILURE_PERCENT: integer(1, 100).default(50),
@@ -108,6 +112,14 @@ export interface Config {
   /** Upstream calls of one credential at once (the socket pool holds 128). */
   upstreamConcurrencyPerCredential: number;
   subscriptions: { perCredential: number; total: number };
+  /** graphql-ws bounds (ws.ts): sockets in all and per credential value, operations at once per socket. */
+  websocket: {
+    maxConnections: number;
+    maxConnectionsPerCredential: number;
+    maxOperationsPerConnection: number;
+    /** Acknowledge sockets without credentials; operations bring theirs in extensions.headers (routers). */
+    credentialsPerOperation: boolean;
+  };
   breaker: {
     windowSize: number;
     minimumCalls: number;
@@ -186,6 +198,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,
     shareCallsInFlight: e.UPSTREAM_CALL_SHARING,
     subscriptions: { perCredential: e.SUBSCRIPTIONS_PER_CREDENTIAL, total: e.SUBSCRIPTIONS_MAX },
+    websocket: {
+      maxConnections: e.WS_MAX_CONNECTIONS,
+      maxConnectionsPerCredential: e.WS_MAX_CONNECTIONS_PER_CREDENTIAL,
+      maxOperationsPerConnection: e.WS_MAX_OPERATIONS_PER_CONNECTION,
+      credentialsPerOperation: e.WS_CREDENTIALS_PER_OPERATION,
+    },
     breaker: {
       windowSize: e.BREAKER_WINDOW,
       minimumCalls: e.BREAKER_MIN_CALLS,

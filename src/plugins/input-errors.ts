@@ -19,7 +19,8 @@ const CSRF_REFUSAL = 'Required CSRF header(s) not present';
 const CSRF_MESSAGE =
   'Refused as a possible cross-site request: send `content-type: application/json`, or one of the headers x-api-key, authorization, x-graphql-yoga-csrf or apollo-require-preflight (browsers cannot send those cross-site without a CORS preflight).';
 
-function recode(error: GraphQLError): GraphQLError {
+/** An input error with the code HTTP gives it (also used by the WebSocket endpoint, which has no result processing). */
+export function recode(error: GraphQLError): GraphQLError {
   if (error.message === CSRF_REFUSAL) {
     return new GraphQLError(CSRF_MESSAGE, {
       nodes: error.nodes,
