@@ -65,6 +65,10 @@ const envSchema = z.object({
   UPSTREAM_CALL_SHARING: boolean.default(true),
   SUBSCRIPTIONS_PER_CREDENTIAL: integer(1, 100_000).default(50),
   SUBSCRIPTIONS_MAX: integer(1, 1_000_000).default(5000),
+  WS_MAX_CONNECTIONS: integer(1, 1_000_000).default(2000),
+  WS_MAX_CONNECTIONS_PER_CREDENTIAL: integer(1, 1_000_000).default(200),
+  WS_MAX_OPERATIONS_PER_CONNECTION: integer(1, 10_000).default(50),
+  WS_CREDENTIALS_PER_OPERATION: boolean.default(false),
   BREAKER_WINDOW: integer(1, 10_000).default(20),
   BREAKER_MIN_CALLS: integer(1, 10_000).default(10),
   BREAKER_FAILURE_PERCENT: integer(1, 100).default(50),
@@ -79,6 +83,7 @@ const envSchema = z.object({
     .trim()
     .refine((value) => /^rediss?:\/\/\S+$/.test(value), 'must be a redis:// or rediss:// URL')
     .optional(),
+  REDIS_COMMAND_TIMEOUT_MS: integer(50, 60_000).default(1000),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).default('jobs-gateway'),
   REQUIRE_CURSOR_SECRET: boolean.default(false),
@@ -111,6 +116,14 @@ export interface Config {
   /** Upstream calls of one credential at once (the socket pool holds 128). */
   upstreamConcurrencyPerCredential: number;
   subscriptions: { perCredential: number; total: number };
+  /** graphql-ws bounds (ws.ts): sockets in all and per credential value, operations at once per socket. */
+  websocket: {
+    maxConnections: number;
+    maxConnectionsPerCredential: number;
+    maxOperationsPerConnection: number;
+    /** Acknowledge sockets without credentials; operations bring theirs in extensions.headers (routers). */
+    credentialsPerOperation: boolean;
+  };
   breaker: {
     windowSize: number;
     minimumCalls: number;
@@ -124,6 +137,8 @@ export interface Config {
   production: boolean;
   /** Redis for fleet-wide job watching (one poll per job and credential across replicas). */
   redisUrl: string | undefined;
+  /** A Redis command unanswered for this long means Redis is away: every replica polls for itself. */
+  redisCommandTimeoutMs: number;
   /** OpenTelemetry tracing over OTLP/HTTP, on when the endpoint is set. */
   otel: { endpoint: string; serviceName: string } | undefined;
   /** Problems worth a warning at start (not fatal), e.g. no CURSOR_SECRET. */
@@ -188,6 +203,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,
     shareCallsInFlight: e.UPSTREAM_CALL_SHARING,
     subscriptions: { perCredential: e.SUBSCRIPTIONS_PER_CREDENTIAL, total: e.SUBSCRIPTIONS_MAX },
+    websocket: {
+      maxConnections: e.WS_MAX_CONNECTIONS,
+      maxConnectionsPerCredential: e.WS_MAX_CONNECTIONS_PER_CREDENTIAL,
+      maxOperationsPerConnection: e.WS_MAX_OPERATIONS_PER_CONNECTION,
+      credentialsPerOperation: e.WS_CREDENTIALS_PER_OPERATION,
+    },
     breaker: {
       windowSize: e.BREAKER_WINDOW,
       minimumCalls: e.BREAKER_MIN_CALLS,
@@ -203,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cursorSecret: e.CURSOR_SECRET,
     production: e.NODE_ENV === 'production',
     redisUrl: e.REDIS_URL,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     otel: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
       : undefined,

@@ -2,6 +2,7 @@
 // cancellation signal and id, the upstream call bound to both, and fresh loaders.
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { credentialsFrom, type Fingerprinter, quotaKeysOf } from './credentials';
 import { missingCredentials, missingCustomerId, toGraphQLError } from './errors';
@@ -12,6 +13,7 @@ import { BUDGET, budgetError } from './plugins/budget';
 import type { CallOptions, Credentials, UpstreamClient } from './upstream/client';
 import type { Job, ListJobsPage, ListJobsQuery, UpstreamCapabilities } from './upstream/model';
 import type { JobWatcher } from './watch/job-watcher';
+import type { ListWatcher } from './watch/list-watcher';
 
 export interface GatewayContext {
   credentials: Credentials | null;
@@ -31,6 +33,8 @@ export interface GatewayContext {
   logger: Logger;
   loaders: Loaders;
   watcher: JobWatcher;
+  /** The shared live-list polls of `jobsChanged`. */
+  listWatcher: ListWatcher;
   /** What the configured upstream API version accepts (validation without knowing the version). */
   capabilities: UpstreamCapabilities;
   /** One upstream call with this request's credentials; UNAUTHENTICATED without any. */
@@ -46,6 +50,7 @@ export interface ContextDeps {
   now: () => number;
   logger: Logger;
   watcher: JobWatcher;
+  listWatcher: ListWatcher;
   fallbackCustomerId?: string;
 }
 
@@ -58,6 +63,9 @@ export function createContextFactory(deps: ContextDeps) {
     const incomingId = request.headers.get('x-request-id');
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const signal = request.signal;
+    // Each upstream call of the request listens to its signal until it settles, up to the request budget's
+    // calls at once (plus Yoga's own listeners): not a leak, so no MaxListenersExceededWarning for it.
+    setMaxListeners(BUDGET.maxUpstreamCalls + 16, signal);
     let upstreamCalls = 0;
     const credentialPrint = credentials ? deps.fingerprint(credentials) : '';
     const trace: { current?: unknown } = {};
@@ -94,6 +102,7 @@ export function createContextFactory(deps: ContextDeps) {
       logger: deps.logger,
       loaders: createLoaders({ listJobs, getJob, codec: deps.cursors, credentialPrint }),
       watcher: deps.watcher,
+      listWatcher: deps.listWatcher,
       capabilities: deps.upstream.capabilities,
       listJobs,
       getJob,

@@ -47,7 +47,7 @@ const gateway = createGateway({
 });
 const server = createHttpServer(gateway.yoga, config.http);
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
-const websocket = attachWebSocket(server, gateway);
+const websocket = attachWebSocket(server, gateway, { ...config.websocket, logger });
 const url = `http://localhost:${config.port}/graphql`;
 process.stdout.write(`
 jobs-gateway demo

@@ -13,7 +13,11 @@ for (const warning of config.warnings) logger.warn(warning);
 // them would carry for nothing.
 const tracing = config.otel ? (await import('./tracing')).createTracing(config.otel) : undefined;
 const coordinator = config.redisUrl
-  ? (await import('./watch/redis-coordinator')).createRedisCoordinator({ url: config.redisUrl, logger })
+  ? (await import('./watch/redis-coordinator')).createRedisCoordinator({
+      url: config.redisUrl,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+      logger,
+    })
   : undefined;
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
@@ -26,7 +30,7 @@ const server = createHttpServer(gateway.yoga, config.http);
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
 // graphql-ws on the same port and path (/graphql, by HTTP upgrade); attached once listening, so that a
 // listen error is reported once, by listenOrExit.
-const websocket = attachWebSocket(server, gateway);
+const websocket = attachWebSocket(server, gateway, { ...config.websocket, logger });
 const { port } = server.address() as AddressInfo;
 logger.info(
   { port, host: config.host, upstream: config.vectaraApiUrl, apiVersion: config.apiVersion },

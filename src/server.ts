@@ -11,6 +11,7 @@ import { createCursorCodec } from './pagination/cursor';
 import { useBodyLimit } from './plugins/body-limit';
 import { createDocumentCache } from './plugins/document-cache';
 import { useFederationSdlOff } from './plugins/federation-sdl';
+import { useGraphiQLOffPage } from './plugins/graphiql-off';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
 import { useReadiness } from './plugins/readiness';
@@ -32,6 +33,8 @@ import { createUndiciTransport } from './upstream/transport';
 import { type ApiVersion, createAdapter } from './upstream/versions';
 import type { WatchCoordinator } from './watch/coordinator';
 import { createJobWatcher, type JobWatcher, type Scheduler } from './watch/job-watcher';
+import { createListWatcher, type ListWatcher } from './watch/list-watcher';
+import { createSubscriptionCaps } from './watch/subscription-caps';
 
 export interface GatewayOptions {
   upstreamUrl: string;
@@ -70,10 +73,15 @@ export interface GatewayOptions {
   metrics?: boolean;
   /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
   maxUpstreamBodyBytes?: number;
-  /** Open jobUpdated subscriptions per credential and in total (job-watcher.ts SUBSCRIPTION_LIMITS). */
+  /** Open jobUpdated + jobsChanged subscriptions per credential and in total (subscription-caps.ts). */
   subscriptions?: { perCredential?: number; total?: number };
-  /** Reserved /graphql/stream streams at once and how long one may wait for its event stream. */
-  streams?: { maxReservations?: number; reservationTtlMs?: number };
+  /** Reserved /graphql/stream streams (in all, per credential, without credentials) and how long one may wait for its event stream. */
+  streams?: {
+    maxReservations?: number;
+    perCredential?: number;
+    anonymous?: number;
+    reservationTtlMs?: number;
+  };
   /** Fleet-wide job watching (watch/redis-coordinator.ts); each replica polls alone when absent. */
   coordinator?: WatchCoordinator;
   /** Reuse an upstream answer for this long per credential (RESPONSE_CACHE_TTL_MS; default 0: in-flight sharing only). */
@@ -96,6 +104,8 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   upstream: UpstreamClient;
   watcher: JobWatcher;
+  /** The live-list polls of jobsChanged. */
+  listWatcher: ListWatcher;
   breaker: CircuitBreaker;
   metrics: GatewayMetrics | undefined;
   /**
@@ -214,20 +224,33 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     }),
   );
+  // One count of open subscriptions for jobUpdated and jobsChanged together.
+  const caps = createSubscriptionCaps(options.subscriptions);
   const watcher = createJobWatcher({
     upstream,
     intervalMs: options.pollIntervalMs ?? 2000,
     scheduler: options.scheduler,
     logger,
-    maxSubscriptionsPerCredential: options.subscriptions?.perCredential,
-    maxSubscriptions: options.subscriptions?.total,
+    caps,
     coordinator: options.coordinator,
+  });
+  const cursors = createCursorCodec(options.cursorSecret);
+  const listWatcher = createListWatcher({
+    upstream,
+    cursors,
+    intervalMs: options.pollIntervalMs ?? 2000,
+    scheduler: options.scheduler,
+    logger,
+    caps,
+    coordinator: options.coordinator,
+    onEvent: (kind) => metrics?.recordListEvent(kind),
   });
   const contextDeps: ContextDeps = {
     upstream,
     watcher,
+    listWatcher,
     fingerprint: createFingerprinter(options.cursorSecret),
-    cursors: createCursorCodec(options.cursorSecret),
+    cursors,
     now: options.now ?? Date.now,
     logger,
     fallbackCustomerId: options.fallbackCustomerId,
@@ -236,8 +259,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     breaker: () => breaker.state(),
     subscribers: () => watcher.activeSubscribers,
     pollLoops: () => watcher.activeLoops,
-    refusedSubscriptions: () => watcher.refusedSubscriptions,
+    refusedSubscriptions: () => watcher.refusedSubscriptions + listWatcher.refusedSubscriptions,
     coordinated: options.coordinator ? () => options.coordinator?.coordinated ?? false : undefined,
+    liveLists: { loops: () => listWatcher.activeLoops, subscribers: () => listWatcher.activeSubscribers },
   });
 
   let draining = false;
@@ -296,6 +320,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // breaker-driven readiness would take every replica out of the load balancer at once during an
       // upstream blip (the breaker's state is in /metrics).
       useReadiness(() => (draining ? 'draining' : undefined)),
+      ...(options.graphiql === false || options.introspection === false ? [useGraphiQLOffPage()] : []),
       ...(metrics ? [useGatewayPrometheus(metrics)] : []),
       useRequestLog(logger),
     ],
@@ -317,11 +342,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     upstream,
     watcher,
+    listWatcher,
     breaker,
     metrics,
     drain() {
       draining = true;
       watcher.close();
+      listWatcher.close();
       stream.drain();
     },
     async close() {

@@ -23,11 +23,18 @@ describe('config', () => {
       responseCacheTtlMs: 0,
       shareCallsInFlight: true,
       subscriptions: { perCredential: 50, total: 5000 },
+      websocket: {
+        maxConnections: 2000,
+        maxConnectionsPerCredential: 200,
+        maxOperationsPerConnection: 50,
+        credentialsPerOperation: false,
+      },
       breaker: { windowSize: 20, minimumCalls: 10, failureRatio: 0.5, openMs: 5000, minimumTenants: 2 },
       http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
       cursorSecret: undefined,
       production: false,
       redisUrl: undefined,
+      redisCommandTimeoutMs: 1000,
       otel: undefined,
       warnings: [expect.stringMatching(/^CURSOR_SECRET is not set/)],
     });

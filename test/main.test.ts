@@ -7,7 +7,8 @@ import { listenSimulator } from '../src/simulator/server';
 import { listeningUrl } from './support/process';
 import { until } from './support/scheduler';
 
-const ENTRY = ['--import', 'tsx', 'src/main.ts'];
+// The bundle `npm start` runs (built once by the global setup): what production starts, and a fast start.
+const ENTRY = ['dist/main.mjs'];
 
 /** `src/main.ts` on an ephemeral loopback port; resolves once it prints where it listens. */
 async function startGatewayProcess(upstreamUrl: string, env: Record<string, string> = {}) {
@@ -83,7 +84,12 @@ describe('main', () => {
   it('on SIGTERM ends SSE and /graphql/stream streams at once, long before the forced close', async () => {
     const sim = createSimulator();
     const upstream = await listenSimulator(sim);
-    const { child, url, exited } = await startGatewayProcess(upstream.url);
+    // An in-flight request whose upstream call hangs ends only at its 3 s deadline: the streams must end
+    // before it does (an order of events, not a wall-clock figure).
+    const { child, url, exited } = await startGatewayProcess(upstream.url, {
+      UPSTREAM_TIMEOUT_MS: '3000',
+      JOB_POLL_INTERVAL_MS: '3600000',
+    });
     const headers = { 'x-api-key': 'demo-api-key', 'customer-id': '1234567890' };
     try {
       const job = sim.addJob({ queuedForSecs: 3600, runForSecs: 3600 });
@@ -97,18 +103,28 @@ describe('main', () => {
         headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, ...headers },
       });
       expect([sse.status, stream.status]).toEqual([200, 200]);
-      const drained = (response: Response) => response.text().then(() => performance.now());
-      const ends = Promise.all([drained(sse), drained(stream)]);
-      const signalled = performance.now();
+      // The subscription's first poll is done (the next is an hour away): then only our request hangs.
+      await until(() => sim.calls >= 1 && sim.inFlight === 0, 10_000);
+      sim.configure({ random: { fault: 'hang', probability: 1 } });
+      const inFlight = fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ jobs(first: 1) { edges { node { jobId } } } }' }),
+      }).then(
+        (response) => response.text().then(() => 'request'),
+        () => 'request',
+      );
+      await until(() => sim.inFlight === 1, 10_000);
+      const ends = Promise.all([sse.text(), stream.text()]).then(() => 'streams');
       child.kill('SIGTERM');
-      const endedAt = Math.max(...(await ends));
-      expect(endedAt - signalled).toBeLessThan(3000);
+      expect(await Promise.race([ends, inFlight])).toBe('streams');
+      expect(await inFlight).toBe('request');
       expect(await exited).toBe(0);
     } finally {
       child.kill('SIGKILL');
       await upstream.close();
     }
-  });
+  }, 30_000);
 
   it('exits with code 2 and one line when its port is already in use (gateway and simulator)', async () => {
     const { createServer } = await import('node:net');
@@ -117,10 +133,10 @@ describe('main', () => {
     const port = String((taken.address() as { port: number }).port);
     try {
       for (const [entry, env] of [
-        ['src/main.ts', { PORT: port, HOST: '127.0.0.1' }],
-        ['src/simulator/main.ts', { SIMULATOR_PORT: port, SIMULATOR_HOST: '127.0.0.1' }],
+        ['dist/main.mjs', { PORT: port, HOST: '127.0.0.1' }],
+        ['dist/simulator/main.mjs', { SIMULATOR_PORT: port, SIMULATOR_HOST: '127.0.0.1' }],
       ] as const) {
-        const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        const result = spawnSync(process.execPath, [entry], {
           env: { ...process.env, LOG_LEVEL: 'silent', ...env },
           encoding: 'utf8',
           timeout: 15_000,

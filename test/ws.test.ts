@@ -1,45 +1,34 @@
 // GraphQL over WebSocket (graphql-ws) on the gateway's own port and path, with the real graphql-ws client
 // and Apollo Client's GraphQLWsLink: credentials from connectionParams or the upgrade's headers, typed
-// refusal without them, the same shared polls, budget and subscription limits as SSE, 1001 on shutdown.
-import type { AddressInfo } from 'node:net';
+// refusal without them, the same shared polls, budget and subscription limits as SSE, 1012 "service restart" on shutdown.
 import { ApolloClient, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { type Client, createClient } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createHttpServer } from '../src/http';
-import { attachWebSocket, CLOSE_UNAUTHENTICATED, type WebSocketEndpoint } from '../src/ws';
-import { type Harness, startHarness } from './support/gateway';
-import { type ManualScheduler, manualScheduler, until } from './support/scheduler';
+import { CLOSE_UNAUTHENTICATED, type WebSocketEndpoint } from '../src/ws';
+import type { Harness } from './support/gateway';
+import { type ManualScheduler, until } from './support/scheduler';
 import { advanceAndPoll, watchWithApollo } from './support/sse';
+import { startWebSocketGateway, type WebSocketGateway } from './support/websocket';
 
 const WATCH = 'subscription($jobId: String!) { jobUpdated(jobId: $jobId) { jobId state } }';
 let harness: Harness;
 let scheduler: ManualScheduler;
 let endpoint: WebSocketEndpoint;
 let url: string;
-let close: () => Promise<void>;
+let started: WebSocketGateway | undefined;
 const clients: Client[] = [];
 
-async function setup(options: Parameters<typeof startHarness>[0] = {}) {
-  scheduler = manualScheduler();
-  harness = startHarness({ scheduler: scheduler.schedule, pollIntervalMs: 1000, ...options });
-  const server = createHttpServer(harness.gateway.yoga);
-  endpoint = attachWebSocket(server, harness.gateway);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  close = async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  };
+async function setup(options: Parameters<typeof startWebSocketGateway>[0] = {}) {
+  started = await startWebSocketGateway(options);
+  ({ harness, scheduler, endpoint, url } = started);
 }
 
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.dispose();
-  await endpoint?.drain();
-  harness?.gateway.watcher.close();
-  await close?.();
-  await harness?.close();
+  await started?.close();
+  started = undefined;
 });
 
 function client(
@@ -131,7 +120,7 @@ describe('graphql-ws', () => {
     await until(() => harness.gateway.watcher.activeLoops === 0);
   });
 
-  it('closes a message over the size limit (1009) and every socket with 1001 on drain', async () => {
+  it('closes a message over the size limit (1009) and every socket with 1012 (service restart) on drain', async () => {
     await setup();
     const big = await new Promise<number>((resolve) => {
       const socket = new WebSocket(url, 'graphql-transport-ws');
@@ -145,7 +134,7 @@ describe('graphql-ws', () => {
       socket.on('message', () => void endpoint.drain());
       socket.on('close', (code) => resolve(code));
     });
-    expect(await closed).toBe(1001);
+    expect(await closed).toBe(1012);
   });
 
   it('works with Apollo Client’s GraphQLWsLink', async () => {

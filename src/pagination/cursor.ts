@@ -26,8 +26,9 @@ import { MAX_PAGE_KEY_BYTES } from '../upstream/client';
 import { isPaddedBase64 } from '../upstream/model';
 
 /**
- * Upper bound on an accepted cursor's length: the fixed parts (< 128 characters) plus the base64url form
- * of the longest page key the client accepts from the upstream, so every cursor handed out round-trips.
+ * Upper bound on an accepted cursor's length (`after`): the fixed parts (< 128 characters) plus the
+ * base64url form of the longest page key the client accepts from the upstream (16 KiB: 21,976 characters
+ * in all), so every cursor handed out round-trips; a longer `after` is BAD_USER_INPUT before any check.
  */
 export const MAX_CURSOR_LENGTH = 128 + Math.ceil(MAX_PAGE_KEY_BYTES / 3) * 4;
 

@@ -8,6 +8,8 @@
 //   each Job representation, each top-level connection, nested `Corpus.jobs` in batches of 100 corpora);
 // - list arguments: `nodes(ids:)` and `_entities(representations:)` hold at most MAX_LIST_ITEMS.
 // The context enforces the same call budget at run time (fills of short pages, batch fallbacks).
+// Argument ranges come first: `first: 100000` is refused for its range (1..100, the error its resolver
+// would give), not for the cost it would have, so the caller learns the limit that matters.
 import {
   type DocumentNode,
   type FieldNode,
@@ -26,6 +28,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { validateFirst } from '../schema/pagination';
 
 export const BUDGET = {
   /** Fields a response may hold at most (its size bound). */
@@ -124,6 +127,9 @@ function visit(
     } catch {
       continue; // execution reports the bad argument before any resolver runs
     }
+    // Every `first` of this API is a page size (1..MAX_FIRST): out of range is the answer, before any cost.
+    if (field.args.some((arg) => arg.name === 'first'))
+      validateFirst(args.first as number | null | undefined);
     let childTimes = times;
     let childEdges: number | undefined;
     const returns = getNamedType(field.type).name;

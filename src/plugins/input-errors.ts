@@ -19,7 +19,8 @@ const CSRF_REFUSAL = 'Required CSRF header(s) not present';
 const CSRF_MESSAGE =
   'Refused as a possible cross-site request: send `content-type: application/json`, or one of the headers x-api-key, authorization, x-graphql-yoga-csrf or apollo-require-preflight (browsers cannot send those cross-site without a CORS preflight).';
 
-function recode(error: GraphQLError): GraphQLError {
+/** An input error with the code HTTP gives it (also used by the WebSocket endpoint, which has no result processing). */
+export function recode(error: GraphQLError): GraphQLError {
   if (error.message === CSRF_REFUSAL) {
     return new GraphQLError(CSRF_MESSAGE, {
       nodes: error.nodes,
@@ -50,17 +51,23 @@ function withCode(error: GraphQLError, extra: Record<string, unknown>): GraphQLE
   });
 }
 
+/** The errors with their input codes (the same array when nothing changes); /graphql/stream uses it too. */
+export function recodeErrors<T>(errors: readonly T[]): readonly T[] {
+  let changed = false;
+  const recoded = errors.map((error) => {
+    const next = error instanceof GraphQLError ? (recode(error) as T) : error;
+    if (next !== error) changed = true;
+    return next;
+  });
+  return changed ? recoded : errors;
+}
+
 export function useInputErrorCodes(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result) || Symbol.asyncIterator in result || !result.errors?.length) return;
-      let changed = false;
-      const errors = result.errors.map((error) => {
-        const next = error instanceof GraphQLError ? recode(error) : error;
-        if (next !== error) changed = true;
-        return next;
-      });
-      if (changed) setResult({ ...result, errors });
+      const errors = recodeErrors(result.errors);
+      if (errors !== result.errors) setResult({ ...result, errors });
     },
   };
 }

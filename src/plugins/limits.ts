@@ -1,16 +1,15 @@
 // Operation limits and web safety (SPEC §9): graphql-armor rules against large documents, the request
 // budget (cost with variables, upstream calls, list sizes: budget.ts), CSRF
-// prevention, and optional introspection/field-suggestion hiding for production.
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+// prevention, and optional introspection/suggestion hiding for production (production-surface.ts).
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Plugin } from 'graphql-yoga';
 import { BUDGET, useRequestBudget } from './budget';
 import { useCredentialsBeforeCSRF } from './credentials-first';
+import { useHiddenSchema, useKnownOperationTypes } from './production-surface';
 
 /** The limits, exported so tests can probe each one at limit and limit+1. */
 export const LIMITS = {
@@ -36,6 +35,7 @@ const PREFLIGHT_HEADERS = [
 
 export function limitPlugins(options: { introspection: boolean }): Plugin[] {
   const plugins: Plugin[] = [
+    useKnownOperationTypes(),
     maxDepthPlugin({ n: LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: LIMITS.maxAliases }) as Plugin,
     maxTokensPlugin({ n: LIMITS.maxTokens }) as Plugin,
@@ -45,7 +45,7 @@ export function limitPlugins(options: { introspection: boolean }): Plugin[] {
     useCredentialsBeforeCSRF(useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS })),
   ];
   if (!options.introspection) {
-    plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin() as Plugin);
+    plugins.push(useHiddenSchema());
   }
   return plugins;
 }

@@ -1,6 +1,7 @@
 // Relay global IDs: base64url("Job:" + upstream id). Anything that does not decode to a known type is
 // BAD_USER_INPUT before any upstream call.
 import { badUserInput } from '../errors';
+import { jobIdProblem } from './job-id';
 
 export const NODE_TYPES = new Set(['Job']);
 
@@ -19,6 +20,6 @@ export function decodeJobGlobalId(globalId: string): { typename: string; id: str
   const separator = text.indexOf(':');
   const typename = text.slice(0, separator);
   const id = text.slice(separator + 1);
-  if (separator < 1 || !NODE_TYPES.has(typename) || id === '') throw invalid();
+  if (separator < 1 || !NODE_TYPES.has(typename) || jobIdProblem(id)) throw invalid();
   return { typename, id };
 }

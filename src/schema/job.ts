@@ -1,8 +1,8 @@
 // The Job type (a Relay Node and a federation entity keyed by jobId), its enums, and `Query.job`.
-import { badUserInput } from '../errors';
 import { type JOB_STATES, type JOB_TYPES, type Job, TERMINAL_STATES } from '../upstream/model';
 import { builder } from './builder';
 import { CorpusRef, corpusReference, numericCorpusId } from './corpus';
+import { checkJobId } from './job-id';
 
 export const JobStateEnum = builder.enumType('JobState', {
   description: 'Lifecycle state of a job. COMPLETED, FAILED and ABORTED are terminal.',
@@ -117,7 +117,9 @@ builder.node(JobRef, {
 
 builder.asEntity(JobRef, {
   key: builder.selection<{ jobId: string }>('jobId'),
-  resolveReference: (reference, context) => context.loaders.job.load(reference.jobId),
+  // A router sends what its client wrote: a representation without a string jobId is the caller's mistake.
+  resolveReference: (reference, context) =>
+    context.loaders.job.load(checkJobId((reference as { jobId?: unknown }).jobId, 'representations[].jobId')),
 });
 
 builder.queryField('job', (t) =>
@@ -126,14 +128,6 @@ builder.queryField('job', (t) =>
     nullable: true,
     description: 'One job by its upstream id, whatever its state; null when the account has no such job.',
     args: { jobId: t.arg.string({ required: true, description: 'The upstream job id (`Job.jobId`).' }) },
-    resolve: (_root, { jobId }, context) => {
-      if (jobId.trim() === '' || jobId.length > 512) {
-        throw badUserInput(
-          '`jobId` must be a non-empty job id of at most 512 characters (see `Job.jobId`).',
-          'jobId',
-        );
-      }
-      return context.loaders.job.load(jobId);
-    },
+    resolve: (_root, { jobId }, context) => context.loaders.job.load(checkJobId(jobId)),
   }),
 );

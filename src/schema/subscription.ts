@@ -1,9 +1,10 @@
 // `Subscription.jobUpdated(jobId)`: the job now, then on every change, completing after a terminal state
 // (SPEC §5). Served over GraphQL-over-SSE by Yoga; the shared polling lives in ../watch/job-watcher.ts.
-import { badUserInput, missingCredentials } from '../errors';
+import { missingCredentials } from '../errors';
 import type { Job } from '../upstream/model';
 import { builder } from './builder';
 import { JobRef } from './job';
+import { checkJobId } from './job-id';
 
 builder.subscriptionField('jobUpdated', (t) =>
   t.field({
@@ -13,11 +14,8 @@ builder.subscriptionField('jobUpdated', (t) =>
     args: { jobId: t.arg.string({ required: true, description: 'The upstream job id (`Job.jobId`).' }) },
     subscribe: (_root, { jobId }, context) => {
       if (!context.credentials) throw missingCredentials();
-      if (jobId.trim() === '' || jobId.length > 512) {
-        throw badUserInput('`jobId` must be a non-empty job id of at most 512 characters.', 'jobId');
-      }
       return context.watcher.watch({
-        jobId,
+        jobId: checkJobId(jobId),
         credentials: context.credentials,
         credentialPrint: context.credentialPrint,
         quotaKeys: context.quotaKeys(),

@@ -212,12 +212,4 @@ describe('graphql-sse single connection mode (/graphql/stream)', () => {
     );
     expect((await post(token, 'late', harness.jobId(job))).status).toBe(404);
   });
-
-  it('6. refuses reservations past the bound with 429', async () => {
-    setup({ streams: { maxReservations: 100 } });
-    const statuses: number[] = [];
-    for (let i = 0; i < 101; i++) statuses.push((await reserve()).status);
-    expect(statuses.filter((status) => status === 201)).toHaveLength(100);
-    expect(statuses.at(-1)).toBe(429);
-  });
 });

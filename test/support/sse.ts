@@ -14,6 +14,32 @@ export function inProcessSSEClient(harness: Harness, headers: Record<string, str
   });
 }
 
+/** A graphql-sse client of /graphql/stream (single connection or distinct connections mode), in-process. */
+export function inProcessStreamClient(
+  harness: Harness,
+  headers: Record<string, string> = HEADERS_A,
+  singleConnection = true,
+) {
+  return createClient({
+    url: 'http://gateway.test/graphql/stream',
+    headers,
+    singleConnection,
+    fetchFn: (input: string, init?: RequestInit) => harness.gateway.yoga.fetch(new Request(input, init)),
+    retryAttempts: 0,
+  });
+}
+
+/** Every result of one operation through a graphql-sse client, until `complete` (or its error). */
+export async function resultsOf(
+  client: ReturnType<typeof createClient>,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: any; errors?: any[] }[]> {
+  const results: { data?: any; errors?: any[] }[] = [];
+  for await (const result of client.iterate({ query, variables })) results.push(result as never);
+  return results;
+}
+
 /** Moves the simulator's clock on, then runs the next poll once the watcher has scheduled it. */
 export async function advanceAndPoll(
   harness: Harness,

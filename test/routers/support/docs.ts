@@ -10,7 +10,7 @@ export function routerConfig(name: string): string {
   const marker = `<!-- router-config: ${name} -->`;
   const at = doc.indexOf(marker);
   if (at < 0) throw new Error(`docs/federation.md has no ${marker}`);
-  const block = /^```[a-z]*\n([\s\S]*?)^```$/m.exec(doc.slice(at + marker.length));
+  const block = /^```[^\n]*\n([\s\S]*?)^```$/m.exec(doc.slice(at + marker.length));
   if (!block) throw new Error(`docs/federation.md has no code block after ${marker}`);
   return block[1]!;
 }
