@@ -44,6 +44,8 @@ const envSchema = z.object({
   // Defaults depend on NODE_ENV (off in production): see loadConfig.
   GRAPHIQL: boolean.optional(),
   INTROSPECTION: boolean.optional(),
+  // `_service { sdl }` for federation tooling; on in every mode (docs/federation.md says why).
+  FEDERATION_SDL: boolean.default(true),
   CORS_ORIGINS: z
     .string()
     .trim()
@@ -103,6 +105,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   graphiql: boolean;
   introspection: boolean;
+  /** `_service { sdl }` answers (FEDERATION_SDL, default true even in production: the SDL is the published contract). */
+  federationSdl: boolean;
   /** Browser origins allowed to call the gateway (CORS, never with credentials); empty: CORS off. */
   corsOrigins: string[];
   /** Reuse of an upstream answer per credential, in ms (0: off; identical calls in flight are shared anyway). */
@@ -193,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Production hides the schema unless asked: no GraphiQL, no introspection, no field suggestions.
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
+    federationSdl: e.FEDERATION_SDL,
     corsOrigins: e.CORS_ORIGINS ?? [],
     upstreamConcurrencyPerCredential: e.UPSTREAM_CONCURRENCY_PER_CREDENTIAL,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,

@@ -10,6 +10,7 @@ import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metr
 import { createCursorCodec } from './pagination/cursor';
 import { useBodyLimit } from './plugins/body-limit';
 import { createDocumentCache } from './plugins/document-cache';
+import { useFederationSdlOff } from './plugins/federation-sdl';
 import { useGraphiQLOffPage } from './plugins/graphiql-off';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   /** Headers pre-filled in GraphiQL's header editor (the demo uses its demo account). */
   graphiqlHeaders?: Record<string, string>;
   introspection?: boolean;
+  /** `_service { sdl }` answers (default true); false refuses it on every transport (plugins/federation-sdl.ts). */
+  federationSdl?: boolean;
   logger?: Logger;
   now?: () => number;
   random?: () => number;
@@ -167,6 +170,7 @@ export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstre
     fallbackCustomerId: config.vectaraCustomerId,
     graphiql: config.graphiql,
     introspection: config.introspection,
+    federationSdl: config.federationSdl,
     cursorSecret: config.cursorSecret ? Buffer.from(config.cursorSecret, 'utf8') : undefined,
     corsOrigins: config.corsOrigins,
     subscriptions: config.subscriptions,
@@ -292,6 +296,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useExecutionCancellation(),
       ...limitPlugins({ introspection: options.introspection !== false }),
       useBodyLimit(LIMITS.maxBodyBytes),
+      ...(options.federationSdl === false ? [useFederationSdlOff()] : []),
       useInputErrorCodes(),
       ...(options.tracing ? [options.tracing.plugin] : []),
       ...(options.jit === false

@@ -17,6 +17,7 @@ describe('config', () => {
       logLevel: 'info',
       graphiql: true,
       introspection: true,
+      federationSdl: true,
       corsOrigins: [],
       upstreamConcurrencyPerCredential: 32,
       responseCacheTtlMs: 0,
