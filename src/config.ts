@@ -261,7 +261,7 @@ export function loadDotEnv(
       applied.push(name);
     }
   }
-  return { path, applied, overridden };
+  return { path, applied: applied.sort(), overridden: overridden.sort() };
 }
 
 /** util.parseEnv skips what it cannot read; a typo in a .env must stop the start instead. */

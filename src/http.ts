@@ -65,7 +65,9 @@ export function exitOnListenError(error: unknown, what: string, port: number, ho
   const problem = LISTEN_PROBLEMS[code];
   if (!problem) throw error;
   // The host is the operator's own setting, shown (bounded, on one line) so that a typo is visible.
-  const plain = host.slice(0, 100).replace(/[\u0000-\u001f\u007f]/g, '?');
+  const plain = [...host.slice(0, 100)]
+    .map((char) => (char < ' ' || char === '\u007f' ? '?' : char))
+    .join('');
   const line = `${what} cannot listen on ${plain}:${port}: ${problem(JSON.stringify(plain))}`;
   process.stderr.write(`jobs-gateway: ${line}.\n`);
   process.exit(2);

@@ -116,7 +116,10 @@ async function drain(
 
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   responses.stop();
-  logger?.info({ inFlight: responses.open }, 'stopped listening; ending streams, finishing in-flight requests');
+  logger?.info(
+    { inFlight: responses.open },
+    'stopped listening; ending streams, finishing in-flight requests',
+  );
   await plan.endStreams?.();
   let cut = 0;
   const force = setTimeout(() => {
@@ -125,7 +128,8 @@ async function drain(
   }, plan.timeoutMs);
   await closed;
   clearTimeout(force);
-  if (cut > 0) logger?.warn({ cut, timeoutMs: plan.timeoutMs }, 'cut requests still running at the shutdown bound');
+  if (cut > 0)
+    logger?.warn({ cut, timeoutMs: plan.timeoutMs }, 'cut requests still running at the shutdown bound');
   await plan.release?.();
   logger?.info('shut down');
 }

@@ -249,8 +249,10 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
   return {
     watch(request) {
       return new Repeater<Event>(async (push, stop) => {
+        // A rejected push ends the stream with that error on the consumer's next read, and still lets a
+        // consumer that leaves instead (return()) leave quietly; stop(error) would reject that return().
         if (closed) {
-          stop(shuttingDown());
+          push(Promise.reject(shuttingDown())).catch(() => undefined);
           return;
         }
         const refusal = admit(request);
@@ -270,7 +272,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
         const sink: Sink = {
           push: (event) => void push(event),
           end: () => stop(),
-          interrupt: (error) => stop(error),
+          interrupt: (error) => void push(Promise.reject(error)).catch(() => undefined),
         };
         loop.add(sink);
         if (fresh) loop.start();
