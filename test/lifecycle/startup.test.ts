@@ -187,3 +187,44 @@ describe('logs', () => {
     },
   );
 });
+
+describe('demo', () => {
+  it('a cursor from before a restart still works after it (fixed demo-only key when CURSOR_SECRET is unset)', async () => {
+    const port = await freePort();
+    const env = bareEnv({ PORT: String(port), HOST: '127.0.0.1', SIMULATOR_PORT: '0' });
+    const demo = () =>
+      startProcess(process.execPath, ['--import', 'tsx', 'src/demo.ts'], {
+        env,
+        ready: /GraphiQL:\s+(http:\/\/\S+)\/graphql/,
+      });
+    const page = async (after?: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'demo-api-key' },
+        body: JSON.stringify({
+          query: 'query ($after: String) { jobs(first: 5, after: $after) { pageInfo { endCursor } } }',
+          variables: { after },
+        }),
+      });
+      return (await response.json()) as {
+        data?: { jobs: { pageInfo: { endCursor: string } } };
+        errors?: unknown;
+      };
+    };
+    const before = await demo();
+    let cursor: string;
+    try {
+      cursor = (await page()).data!.jobs.pageInfo.endCursor;
+    } finally {
+      await stop(before);
+    }
+    const after = await demo();
+    try {
+      const next = await page(cursor);
+      expect(next.errors).toBeUndefined();
+      expect(next.data?.jobs.pageInfo.endCursor).toEqual(expect.any(String));
+    } finally {
+      await stop(after);
+    }
+  }, 40_000);
+});
