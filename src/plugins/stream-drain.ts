@@ -39,13 +39,10 @@ export function useStreamDrain(): StreamDrainPlugin {
         endRequested = true;
         if (atBoundary) close();
       };
-      const stream = new fetchAPI.ReadableStream<Uint8Array>({
-        start(streamController) {
-          controller = streamController;
-          if (ended) requestEnd();
-          else open.add(requestEnd);
-        },
-        async pull() {
+      // The source is read as fast as it produces (events are small and few), not on the consumer's pull:
+      // graphql-sse's single-connection stream stalls when read through another stream's pull.
+      const pump = async () => {
+        for (;;) {
           let chunk: ReadableStreamReadResult<Uint8Array>;
           try {
             chunk = await reader.read();
@@ -65,10 +62,23 @@ export function useStreamDrain(): StreamDrainPlugin {
             return;
           }
           const bytes = chunk.value;
-          controller.enqueue(bytes);
+          try {
+            controller.enqueue(bytes);
+          } catch {
+            // The consumer is gone (its cancel() stops the source too).
+            return;
+          }
           atBoundary =
             bytes.length >= 2 && bytes[bytes.length - 1] === NEWLINE && bytes[bytes.length - 2] === NEWLINE;
           if (endRequested && atBoundary) close();
+        }
+      };
+      const stream = new fetchAPI.ReadableStream<Uint8Array>({
+        start(streamController) {
+          controller = streamController;
+          if (ended) requestEnd();
+          else open.add(requestEnd);
+          void pump();
         },
         cancel(reason) {
           open.delete(requestEnd);

@@ -136,4 +136,42 @@ describe('a frontend subscription through a replica restart', () => {
     apolloSse.dispose();
     urqlSse.dispose();
   }, 30_000);
+
+  it('graphql-sse in single connection mode (/graphql/stream) connects again and sees the terminal state', async () => {
+    const replicas = twoReplicas();
+    const job = replicas.sim.addJob({ queuedForSecs: 0, runForSecs: 100 });
+    const client = createClient({
+      url: 'http://gateway.test/graphql/stream',
+      singleConnection: true,
+      headers: HEADERS_A,
+      retryAttempts: 30,
+      fetchFn: replicas.fetchFn,
+    });
+    const states: string[] = [];
+    let connections = 0;
+    const outcome = new Promise<string>((resolve) => {
+      client.subscribe<{ jobUpdated: { state: string } }>(
+        { query: print(WatchJobDocument), variables: { jobId: `job_${job.id}` } },
+        {
+          next: (result) => {
+            if (result.data) states.push(result.data.jobUpdated.state);
+            else resolve(`error event: ${JSON.stringify(result.errors)}`);
+          },
+          error: (error) => resolve(`error: ${String(error)}`),
+          complete: () => resolve('complete'),
+        },
+      );
+    });
+    const waitFor = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await waitFor(() => states.length === 1);
+    connections = states.length;
+    replicas.drainFirst();
+    await waitFor(() => states.length === 2);
+    replicas.clock.advance(200_000);
+    expect(await outcome).toBe('complete');
+    expect({ connections, states }).toEqual({ connections: 1, states: ['STARTED', 'STARTED', 'COMPLETED'] });
+    client.dispose();
+  }, 30_000);
 });

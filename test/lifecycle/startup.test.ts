@@ -112,7 +112,7 @@ describe('HOST', () => {
     (host) => {
       const result = spawnSync(process.execPath, COMMAND, {
         cwd: workingDirectory(),
-        env: bareEnv({ HOST: host, PORT: '0', LOG_LEVEL: 'silent' }),
+        env: bareEnv({ HOST: host, PORT: '0', LOG_LEVEL: 'warn' }),
         encoding: 'utf8',
         timeout: 15_000,
       });
@@ -124,6 +124,10 @@ describe('HOST', () => {
           `^jobs-gateway: the gateway \\(PORT, HOST\\) cannot listen on ${host.replace(/\./g, '\\.')}:0: the host "`,
         ),
       );
+      // What was logged before the exit is on stdout: the exit path flushes the asynchronous writer.
+      expect(logLines(result.stdout).map((line) => line.msg)).toEqual([
+        expect.stringMatching(/^CURSOR_SECRET is not set/),
+      ]);
     },
   );
 });
