@@ -12,6 +12,7 @@ import { BUDGET, budgetError } from './plugins/budget';
 import type { CallOptions, Credentials, UpstreamClient } from './upstream/client';
 import type { Job, ListJobsPage, ListJobsQuery, UpstreamCapabilities } from './upstream/model';
 import type { JobWatcher } from './watch/job-watcher';
+import type { ListWatcher } from './watch/list-watcher';
 
 export interface GatewayContext {
   credentials: Credentials | null;
@@ -31,6 +32,8 @@ export interface GatewayContext {
   logger: Logger;
   loaders: Loaders;
   watcher: JobWatcher;
+  /** The shared live-list polls of `jobsChanged`. */
+  listWatcher: ListWatcher;
   /** What the configured upstream API version accepts (validation without knowing the version). */
   capabilities: UpstreamCapabilities;
   /** One upstream call with this request's credentials; UNAUTHENTICATED without any. */
@@ -46,6 +49,7 @@ export interface ContextDeps {
   now: () => number;
   logger: Logger;
   watcher: JobWatcher;
+  listWatcher: ListWatcher;
   fallbackCustomerId?: string;
 }
 
@@ -94,6 +98,7 @@ export function createContextFactory(deps: ContextDeps) {
       logger: deps.logger,
       loaders: createLoaders({ listJobs, getJob, codec: deps.cursors, credentialPrint }),
       watcher: deps.watcher,
+      listWatcher: deps.listWatcher,
       capabilities: deps.upstream.capabilities,
       listJobs,
       getJob,

@@ -1,11 +1,12 @@
 // Prometheus metrics (prom-client), one registry per gateway: GraphQL requests by operation and outcome
 // and their latency (Yoga's Prometheus plugin), upstream calls by outcome and status, retries, the
-// breaker's state and active subscriptions. Served at /metrics.
+// breaker's state, active subscriptions and live job lists. Served at /metrics.
 import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics, sampledGauge } from './process-metrics';
 import type { BreakerState } from './upstream/breaker';
 import type { AttemptEvent } from './upstream/client';
+import type { ListEventKind } from './watch/list-watcher';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -18,7 +19,11 @@ export interface GatewayMetrics {
     refusedSubscriptions: () => number;
     /** With REDIS_URL: whether job watches are coordinated across replicas right now. */
     coordinated?: () => boolean;
+    /** Live job lists (jobsChanged): running poll loops and open subscriptions. */
+    liveLists?: { loops: () => number; subscribers: () => number };
   }): void;
+  /** One event sent to a jobsChanged subscriber. */
+  recordListEvent(kind: ListEventKind): void;
 }
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -44,6 +49,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const listEvents = new Counter({
+    name: 'jobs_gateway_live_list_events_total',
+    help: 'Events sent to jobsChanged subscribers, by kind: snapshot (a whole list), change (a difference), error.',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   let sources: Parameters<GatewayMetrics['observe']>[0] | undefined;
   const sampled = (name: string, help: string, read: () => number | undefined) =>
     sampledGauge(registry, name, help, read);
@@ -57,7 +68,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
   );
   sampled(
     'jobs_gateway_subscriptions_refused',
-    'jobUpdated subscriptions refused by the per-credential or total limit since start.',
+    'jobUpdated and jobsChanged subscriptions refused by the per-credential or total limit since start.',
     () => sources?.refusedSubscriptions(),
   );
   sampled(
@@ -71,8 +82,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
   sampled('jobs_gateway_job_poll_loops', 'Running shared poll loops (one per credential and job).', () =>
     sources?.pollLoops(),
   );
+  sampled(
+    'jobs_gateway_live_list_loops',
+    'Running live job list poll loops (jobsChanged: one per credential, filter and `first`).',
+    () => sources?.liveLists?.loops(),
+  );
+  sampled('jobs_gateway_live_list_subscribers', 'Open jobsChanged subscriptions.', () =>
+    sources?.liveLists?.subscribers(),
+  );
   return {
     registry,
+    recordListEvent(kind) {
+      listEvents.inc({ kind });
+    },
     recordAttempt(event) {
       const outcome = event.outcome;
       calls.inc({ outcome, status: event.httpStatus === undefined ? 'none' : String(event.httpStatus) });

@@ -32,6 +32,8 @@ import { createUndiciTransport } from './upstream/transport';
 import { type ApiVersion, createAdapter } from './upstream/versions';
 import type { WatchCoordinator } from './watch/coordinator';
 import { createJobWatcher, type JobWatcher, type Scheduler } from './watch/job-watcher';
+import { createListWatcher, type ListWatcher } from './watch/list-watcher';
+import { createSubscriptionCaps } from './watch/subscription-caps';
 
 export interface GatewayOptions {
   upstreamUrl: string;
@@ -68,7 +70,7 @@ export interface GatewayOptions {
   metrics?: boolean;
   /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
   maxUpstreamBodyBytes?: number;
-  /** Open jobUpdated subscriptions per credential and in total (job-watcher.ts SUBSCRIPTION_LIMITS). */
+  /** Open jobUpdated + jobsChanged subscriptions per credential and in total (subscription-caps.ts). */
   subscriptions?: { perCredential?: number; total?: number };
   /** Reserved /graphql/stream streams at once and how long one may wait for its event stream. */
   streams?: { maxReservations?: number; reservationTtlMs?: number };
@@ -94,6 +96,8 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   upstream: UpstreamClient;
   watcher: JobWatcher;
+  /** The live-list polls of jobsChanged. */
+  listWatcher: ListWatcher;
   breaker: CircuitBreaker;
   metrics: GatewayMetrics | undefined;
   /** The first step of a graceful shutdown (lifecycle.ts): /ready answers 503; everything is still served. */
@@ -103,7 +107,7 @@ export interface Gateway {
    * subscribe again elsewhere) and refuses new ones; /ready answers 503; requests in flight go on.
    */
   drain(): void;
-  /** Drains, ends every job watch left (SHUTTING_DOWN), then releases upstream sockets. */
+  /** Drains, ends every watch left (jobUpdated, jobsChanged: SHUTTING_DOWN), then releases upstream sockets. */
   close(): Promise<void>;
 }
 
@@ -213,20 +217,33 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     }),
   );
+  // One count of open subscriptions for jobUpdated and jobsChanged together.
+  const caps = createSubscriptionCaps(options.subscriptions);
   const watcher = createJobWatcher({
     upstream,
     intervalMs: options.pollIntervalMs ?? 2000,
     scheduler: options.scheduler,
     logger,
-    maxSubscriptionsPerCredential: options.subscriptions?.perCredential,
-    maxSubscriptions: options.subscriptions?.total,
+    caps,
     coordinator: options.coordinator,
+  });
+  const cursors = createCursorCodec(options.cursorSecret);
+  const listWatcher = createListWatcher({
+    upstream,
+    cursors,
+    intervalMs: options.pollIntervalMs ?? 2000,
+    scheduler: options.scheduler,
+    logger,
+    caps,
+    coordinator: options.coordinator,
+    onEvent: (kind) => metrics?.recordListEvent(kind),
   });
   const contextDeps: ContextDeps = {
     upstream,
     watcher,
+    listWatcher,
     fingerprint: createFingerprinter(options.cursorSecret),
-    cursors: createCursorCodec(options.cursorSecret),
+    cursors,
     now: options.now ?? Date.now,
     logger,
     fallbackCustomerId: options.fallbackCustomerId,
@@ -235,8 +252,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     breaker: () => breaker.state(),
     subscribers: () => watcher.activeSubscribers,
     pollLoops: () => watcher.activeLoops,
-    refusedSubscriptions: () => watcher.refusedSubscriptions,
+    refusedSubscriptions: () => watcher.refusedSubscriptions + listWatcher.refusedSubscriptions,
     coordinated: options.coordinator ? () => options.coordinator?.coordinated ?? false : undefined,
+    liveLists: { loops: () => listWatcher.activeLoops, subscribers: () => listWatcher.activeSubscribers },
   });
 
   let draining = false;
@@ -318,6 +336,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     upstream,
     watcher,
+    listWatcher,
     breaker,
     metrics,
     announceDrain() {
@@ -325,7 +344,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     drain() {
       draining = true;
-      // Event streams end without `complete` (clients subscribe again); their job watches end with them.
+      // Event streams end without `complete` (clients subscribe again); their watches end with them.
       streamDrain.end();
       stream.drain();
     },
@@ -333,6 +352,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       this.drain();
       // Whatever watch is left (no transport ends it any more) ends with SHUTTING_DOWN, not completion.
       watcher.close();
+      listWatcher.close();
       await transport?.close();
     },
   };

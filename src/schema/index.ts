@@ -7,6 +7,7 @@ import './corpus';
 import './corpus-jobs';
 import './pagination';
 import './subscription';
+import './jobs-changed';
 
 export const schema = builder.toSubGraphSchema({
   linkUrl: 'https://specs.apollo.dev/federation/v2.6',

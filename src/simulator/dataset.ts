@@ -1,6 +1,8 @@
 // The simulator's data: accounts and a seeded, realistic set of jobs per customer. A job is stored as its
 // timeline (created → started → finished), so its state at any instant follows from the clock: jobs move
-// QUEUED → STARTED → COMPLETED/FAILED/ABORTED as simulated time passes, without any background timer.
+// QUEUED → STARTED → COMPLETED/FAILED/ABORTED as simulated time passes, without any background timer. New
+// jobs keep arriving the same way (see `arrivalAt`): a live list of the demo accounts changes every few
+// seconds, yet a clock that stands still sees a fixed dataset.
 import type { JobState, JobType } from '../upstream/model';
 
 export interface Account {
@@ -102,6 +104,8 @@ export interface DatasetSpec {
   /** Extra jobs of the v2-only types (bulk document operations); none by default. */
   v2OnlyJobs?: number;
   seed: number;
+  /** A new short job about every this many seconds after the simulator's start (`arrivalAt`); none when absent. */
+  arrivalEverySecs?: number;
 }
 
 /** The default per-customer datasets: ≥ 250 jobs over ≥ 5 corpora for the first account. */
@@ -120,6 +124,7 @@ export const DEMO_DATASETS: readonly DatasetSpec[] = [
     jobs: 300,
     v2OnlyJobs: 16,
     seed: 1,
+    arrivalEverySecs: 25,
   },
   {
     customerId: '2222222222',
@@ -128,6 +133,7 @@ export const DEMO_DATASETS: readonly DatasetSpec[] = [
     jobs: 80,
     v2OnlyJobs: 4,
     seed: 2,
+    arrivalEverySecs: 40,
   },
 ];
 
@@ -219,6 +225,41 @@ export function generateJobs(spec: DatasetSpec, anchorSecs: number): SimJob[] {
     });
   }
   return jobs.sort(compareJobs);
+}
+
+/**
+ * The `n`-th job (0, 1, …) that arrives after the simulator's start at `anchorSecs`: created about every
+ * `spec.arrivalEverySecs` seconds (never at the start itself), queued 3–15 s, running 8–45 s, then
+ * COMPLETED (mostly), FAILED or ABORTED. It depends only on the spec, the anchor and `n`, so that every
+ * run, and every replica's simulator, sees the same arrivals at the same instants.
+ */
+export function arrivalAt(spec: DatasetSpec, anchorSecs: number, n: number): SimJob | undefined {
+  const every = spec.arrivalEverySecs;
+  if (!every || every <= 0) return undefined;
+  const random = seededRandom(spec.seed * 100_003 + n + 7);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const createdAt = anchorSecs + (n + 1) * every - Math.floor(random() * (every / 3));
+  const startAt = createdAt + 3 + Math.floor(random() * 13);
+  const endAt = startAt + 8 + Math.floor(random() * 38);
+  const roll = random();
+  const finalState: FinalState = roll < 0.8 ? 'COMPLETED' : roll < 0.92 ? 'FAILED' : 'ABORTED';
+  const type = random() < 0.6 ? 'CORPUS_REBUILD_VECTOR_INDEX' : 'CORPUS_REPLACE_FILTER_ATTRS';
+  const corpusId = pick(spec.corpusIds);
+  const id = makeJobId(random);
+  return {
+    id,
+    customerId: spec.customerId,
+    type,
+    corpusIds: [corpusId],
+    corpusKeys: [corpusKeyOf(spec, corpusId)],
+    userHandle: pick(USERS),
+    createdAt,
+    startAt,
+    endAt,
+    finalState,
+    ...(finalState === 'FAILED' ? { comment: COMMENTS[type][id.charCodeAt(0) % COMMENTS[type].length] } : {}),
+    retryWindow: 0,
+  };
 }
 
 /** The upstream's observed order: ascending creation time (id breaks ties). */

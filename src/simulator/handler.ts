@@ -7,6 +7,7 @@
 import { sleep as delay } from '../upstream/retry';
 import {
   type Account,
+  arrivalAt,
   compareJobs,
   corpusKeyOf,
   type DatasetSpec,
@@ -109,6 +110,26 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
 
   let requestIds = 0;
   const specs = new Map((options.datasets ?? DEMO_DATASETS).map((spec) => [spec.customerId, spec]));
+  /** Per customer: how many of the dataset's arrivals (dataset.ts arrivalAt) are in its jobs already. */
+  const arrived = new Map<string, number>();
+
+  /** A customer's jobs as of now: the arrivals due by now join the list first (the clock drives them). */
+  function currentJobs(customerId: string): SimJob[] {
+    const jobs = jobsByCustomer.get(customerId);
+    const spec = specs.get(customerId);
+    if (!jobs || !spec?.arrivalEverySecs) return jobs ?? [];
+    const nowSecs = Math.floor(now() / 1000);
+    let n = arrived.get(customerId) ?? 0;
+    let added = false;
+    for (let next = arrivalAt(spec, anchor, n); next && next.createdAt <= nowSecs; ) {
+      jobs.push(next);
+      added = true;
+      next = arrivalAt(spec, anchor, ++n);
+    }
+    arrived.set(customerId, n);
+    if (added) jobs.sort(compareJobs);
+    return jobs;
+  }
 
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -135,7 +156,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       settings,
       nowSecs: Math.floor(now() / 1000),
       authenticate: () => authenticate(headers),
-      jobsOf: (customerId) => jobsByCustomer.get(customerId) ?? [],
+      jobsOf: currentJobs,
       requestId: () => (++requestIds).toString(16).padStart(32, '0'),
     };
     if (!routes)
@@ -264,13 +285,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         finalState: init.finalState ?? 'COMPLETED',
         retryWindow: 0,
       };
-      const jobs = jobsByCustomer.get(customerId) ?? [];
+      const jobs = currentJobs(customerId);
       jobs.push(job);
       jobs.sort(compareJobs);
       jobsByCustomer.set(customerId, jobs);
       return job;
     },
-    jobsOf: (customerId) => [...(jobsByCustomer.get(customerId) ?? [])],
+    jobsOf: (customerId) => [...currentJobs(customerId)],
     settings: () => settings,
     get calls() {
       return calls;

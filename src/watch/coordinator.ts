@@ -3,10 +3,27 @@
 // only relay it to their own subscribers. Without a coordinator (one replica) every loop polls itself.
 import type { Job } from '../upstream/model';
 
-/** What a polling replica tells the others about one loop. Never credentials: a job, or an error to relay. */
+/**
+ * What a polling replica tells the others about one loop. Never credentials: a job (jobUpdated), a live
+ * list's state (jobsChanged: the list, and the jobs that left it with their final state, see
+ * list-watcher.ts), or an error to relay (`transient`: the loop goes on polling).
+ */
 export type LoopMessage =
   | { kind: 'job'; job: Job }
-  | { kind: 'error'; message: string; extensions: Record<string, unknown> };
+  | { kind: 'list'; list: ListState }
+  | { kind: 'error'; message: string; extensions: Record<string, unknown>; transient?: boolean };
+
+/** One poll of a live list, as the polling replica saw it. */
+export interface ListState {
+  /** The first `first` jobs matching the filter, in upstream order. */
+  jobs: Job[];
+  hasMore: boolean;
+  /** Jobs that left the list at this poll and were found by id in a terminal state. */
+  finished: Job[];
+  /** The polling watcher's id and its poll count: a replica ignores news older than what it applied. */
+  origin: string;
+  seq: number;
+}
 
 /** This replica's part in one loop right now. `local`: no coordination (Redis unreachable): poll yourself. */
 export type LoopRole = 'leader' | 'follower' | 'local';

@@ -11,6 +11,9 @@ import { UpstreamError } from '../upstream/errors';
 import { type Job, TERMINAL_STATES } from '../upstream/model';
 import { isTransient } from '../upstream/retry';
 import type { LoopMessage, LoopRole, WatchCoordinator } from './coordinator';
+import { createSubscriptionCaps, type SubscriptionCaps } from './subscription-caps';
+
+export { SUBSCRIPTION_LIMITS } from './subscription-caps';
 
 /** Schedules `run` after `ms`; returns a cancel function. Injected by tests to drive polls by hand. */
 export type Scheduler = (run: () => void, ms: number) => () => void;
@@ -45,9 +48,9 @@ export interface JobWatcherOptions {
   maxSubscriptions?: number;
   /** Fleet-wide coordination (Redis): one poll per loop across replicas. Absent: every loop polls itself. */
   coordinator?: WatchCoordinator;
+  /** The caps shared with the other watched subscriptions; absent: caps of its own from the two limits above. */
+  caps?: SubscriptionCaps;
 }
-
-export const SUBSCRIPTION_LIMITS = { perCredential: 50, total: 5000 } as const;
 
 export interface WatchRequest {
   jobId: string;
@@ -82,30 +85,25 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
   const maxFailures = options.maxConsecutiveFailures ?? 5;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const loops = new Map<string, PollLoop>();
-  const perCredential = new Map<string, number>();
-  const maxPerCredential = options.maxSubscriptionsPerCredential ?? SUBSCRIPTION_LIMITS.perCredential;
-  const maxTotal = options.maxSubscriptions ?? SUBSCRIPTION_LIMITS.total;
+  const caps =
+    options.caps ??
+    createSubscriptionCaps({
+      perCredential: options.maxSubscriptionsPerCredential,
+      total: options.maxSubscriptions,
+    });
   let subscribers = 0;
   let refused = 0;
   let closed = false;
 
   /** Takes a subscription slot, or says which limit is reached. */
   const admit = (request: WatchRequest): GraphQLError | undefined => {
-    if (subscribers >= maxTotal) return limitError('total', maxTotal);
-    if (request.quotaKeys.some((key) => (perCredential.get(key) ?? 0) >= maxPerCredential)) {
-      return limitError('per-credential', maxPerCredential);
-    }
-    subscribers++;
-    for (const key of request.quotaKeys) perCredential.set(key, (perCredential.get(key) ?? 0) + 1);
-    return undefined;
+    const refusal = caps.admit(request.quotaKeys);
+    if (!refusal) subscribers++;
+    return refusal;
   };
   const release = (request: WatchRequest) => {
     subscribers--;
-    for (const key of request.quotaKeys) {
-      const left = (perCredential.get(key) ?? 1) - 1;
-      if (left > 0) perCredential.set(key, left);
-      else perCredential.delete(key);
-    }
+    caps.release(request.quotaKeys);
   };
 
   /** A loop's lease lasts 1.5 intervals, renewed every interval by its holder; others look every half one. */
@@ -229,7 +227,8 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
 
     /** News about the job, from this replica's poll or another's: relay changes, end on a final state. */
     apply(message: LoopMessage) {
-      if (this.ended) return;
+      // (A live list's news never reaches a job's loop: their keys differ.)
+      if (this.ended || message.kind === 'list') return;
       if (message.kind === 'error') {
         this.broadcast({ error: new GraphQLError(message.message, { extensions: message.extensions }) });
         this.stop();
@@ -303,16 +302,6 @@ function changed(before: Job, after: Job): boolean {
     before.createdAt !== after.createdAt ||
     before.startedAt !== after.startedAt ||
     before.completedAt !== after.completedAt
-  );
-}
-
-function limitError(limit: 'per-credential' | 'total', max: number): GraphQLError {
-  return gatewayError(
-    'RATE_LIMITED',
-    limit === 'total'
-      ? `This gateway is watching its maximum of ${max} subscriptions; try again later.`
-      : `These credentials already hold ${max} open subscriptions (the most allowed); end some before starting more.`,
-    { reason: 'SUBSCRIPTION_LIMIT', limit },
   );
 }
 

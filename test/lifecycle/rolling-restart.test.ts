@@ -10,6 +10,7 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { DEMO_DATASETS } from '../../src/simulator/dataset';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
 import { listenSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { gatewayCommand, type RunningProcess, startProcess } from '../support/process';
@@ -57,7 +58,11 @@ function startReplica(): Promise<RunningProcess> {
 let clockOffsetMs = 0;
 
 beforeAll(async () => {
-  simulator = createSimulator({ now: () => Date.now() + clockOffsetMs });
+  simulator = createSimulator({
+    now: () => Date.now() + clockOffsetMs,
+    // No arriving jobs: every walk of the account sees the same jobs, so a complete walk is a checkable count.
+    datasets: DEMO_DATASETS.map(({ arrivalEverySecs: _, ...spec }) => spec),
+  });
   upstream = await listenSimulator(simulator);
   // Out of rotation ~0.5 s after /ready turns 503: well inside SHUTDOWN_DELAY_MS, as it must be in production.
   proxy = await startReadyProxy({ probeMs: 250, failureThreshold: 2 });
