@@ -120,19 +120,30 @@ async function drain(
     { inFlight: responses.open },
     'stopped listening; ending streams, finishing in-flight requests',
   );
-  await plan.endStreams?.();
+  // The bound runs from here, whatever the next steps take.
   let cut = 0;
   const force = setTimeout(() => {
     cut = responses.open;
     server.closeAllConnections();
   }, plan.timeoutMs);
+  // A step that never ends (a socket the server does not own, a backend that does not answer) cannot hold
+  // the process: past this, it exits 1.
+  const watchdog = setTimeout(() => {
+    logger?.error({ afterMs: plan.timeoutMs + OVERRUN_MS }, 'shutdown did not finish: exiting');
+    exit(logger, 1);
+  }, plan.timeoutMs + OVERRUN_MS);
+  await plan.endStreams?.();
   await closed;
   clearTimeout(force);
   if (cut > 0)
     logger?.warn({ cut, timeoutMs: plan.timeoutMs }, 'cut requests still running at the shutdown bound');
   await plan.release?.();
+  clearTimeout(watchdog);
   logger?.info('shut down');
 }
+
+/** How long after SHUTDOWN_TIMEOUT_MS the last steps (closing sockets, releasing resources) may take. */
+const OVERRUN_MS = 5000;
 
 /** A flush that cannot finish (stdout gone) does not hold the exit up longer than this. */
 const FLUSH_BOUND_MS = 2000;
