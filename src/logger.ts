@@ -39,7 +39,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   const timer = setInterval(() => {
     if (!written) return;
     written = false;
-    stdout.flush();
+    try {
+      stdout.flush();
+    } catch {
+      // stdout is gone (closed pipe): nothing more can be written anyway.
+    }
   }, LOG_FLUSH_INTERVAL_MS);
   timer.unref();
   return pino(
