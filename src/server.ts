@@ -17,6 +17,7 @@ import { LIMITS, limitPlugins } from './plugins/limits';
 import { useReadiness } from './plugins/readiness';
 import { useRequestLog } from './plugins/request-log';
 import { useGraphQLStream } from './plugins/sse-stream';
+import { useStreamDrain } from './plugins/stream-drain';
 import { schema } from './schema/index';
 import type { Tracing } from './tracing';
 import { type CircuitBreaker, createCircuitBreaker } from './upstream/breaker';
@@ -108,12 +109,14 @@ export interface Gateway {
   listWatcher: ListWatcher;
   breaker: CircuitBreaker;
   metrics: GatewayMetrics | undefined;
+  /** The first step of a graceful shutdown (lifecycle.ts): /ready answers 503; everything is still served. */
+  announceDrain(): void;
   /**
-   * Starts a graceful shutdown: /ready answers 503 at once, jobUpdated streams complete and every
-   * /graphql/stream event stream ends; requests in flight go on.
+   * Ends every event stream as SPEC §5 says (SSE and /graphql/stream without `complete`, so that clients
+   * subscribe again elsewhere) and refuses new ones; /ready answers 503; requests in flight go on.
    */
   drain(): void;
-  /** Drains, then releases upstream sockets. */
+  /** Drains, ends every watch left (jobUpdated, jobsChanged: SHUTTING_DOWN), then releases upstream sockets. */
   close(): Promise<void>;
 }
 
@@ -265,6 +268,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
 
   let draining = false;
+  const streamDrain = useStreamDrain();
   const stream = useGraphQLStream({ maxBodyBytes: LIMITS.maxBodyBytes, ...options.streams });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -316,6 +320,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           ]),
       // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
       stream,
+      // Every event stream (both of the above) can be ended without `complete` on shutdown.
+      streamDrain,
       // Ready = this process can take traffic: not while draining. Not tied to the upstream's health: a
       // breaker-driven readiness would take every replica out of the load balancer at once during an
       // upstream blip (the breaker's state is in /metrics).
@@ -345,14 +351,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     listWatcher,
     breaker,
     metrics,
+    announceDrain() {
+      draining = true;
+    },
     drain() {
       draining = true;
-      watcher.close();
-      listWatcher.close();
+      // Event streams end without `complete` (clients subscribe again); their watches end with them.
+      streamDrain.end();
       stream.drain();
     },
     async close() {
       this.drain();
+      // Whatever watch is left (no transport ends it any more) ends with SHUTTING_DOWN, not completion.
+      watcher.close();
+      listWatcher.close();
       await transport?.close();
     },
   };
