@@ -277,6 +277,8 @@ const gatewayEnv = {
   VECTARA_API_VERSION: 'v1',
   NODE_ENV: 'production',
   LOG_LEVEL: 'silent',
+  // No load balancer to wait for: stop at once when the run ends.
+  SHUTDOWN_DELAY_MS: '0',
 };
 // The gateway as deployed (defaults: identical calls in flight shared, no response cache), and the same
 // without sharing: every GraphQL page makes its own upstream call, like the ceiling (like for like).

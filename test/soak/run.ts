@@ -37,6 +37,8 @@ const gateway = spawn(process.execPath, gatewayCommand(), {
     VECTARA_API_VERSION: api,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'production',
+    // No load balancer to wait for: stop at once when the run ends.
+    SHUTDOWN_DELAY_MS: '0',
     UPSTREAM_TIMEOUT_MS: '5000',
     UPSTREAM_RETRIES: '2',
   },
