@@ -333,7 +333,10 @@ try {
         );
       }),
     );
-    return { result: `${cancelled} cancelled` };
+    const perRequest = [...callsByRequest.entries()].filter(([id]) => id.startsWith('cancel-'));
+    return {
+      result: `${cancelled} cancelled; ${callsOf('cancel-')} upstream calls in all, at most ${Math.max(0, ...perRequest.map(([, calls]) => calls))} for one request`,
+    };
   });
 
   // 2. the cost limit with variables
@@ -499,9 +502,17 @@ try {
         ),
       );
     }
+    // A control: a real id makes its call, so the 0 above is counted, not missed.
+    const control = await codeOf(
+      await post(
+        main,
+        { query: '{ job(jobId: "job-0") { state } }' },
+        { ...KEY, 'x-request-id': 'control-1' },
+      ),
+    );
     return {
       refused: codes.filter((code) => code === 'BAD_USER_INPUT').length,
-      result: `${tally(codes)}, ${callsOf('dots-')} upstream calls`,
+      result: `${tally(codes)}, ${callsOf('dots-')} upstream calls (control "job-0": ${control}, ${callsOf('control-')} call)`,
     };
   });
   // The heaviest last: RSS a process has grown to stays, so each attack above has a peak of its own.
@@ -692,7 +703,7 @@ try {
 
   // The requests this run names (a subscription's polls carry its request id too, one per interval).
   const [busiest, maxCalls] = [...callsByRequest.entries()]
-    .filter(([id]) => /^(cancel|cost|amplify|mutation|entity|dots)-/.test(id))
+    .filter(([id]) => /^(cancel|cost|amplify|mutation|entity|dots|control)-/.test(id))
     .reduce((most, entry) => (entry[1] > most[1] ? entry : most), ['none', 0]);
   const allAlive = mainAlive && rows.every((row) => row.alive);
   const worstPeak = Math.max(...rows.map((row) => row.peakRssMiB ?? 0));
