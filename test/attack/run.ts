@@ -675,6 +675,7 @@ try {
 
   // ===== round 2: Redis paused (SIGSTOP) under 20 job watches =====
   redis = await startRedis();
+  children.add(redis.process);
   const pollIntervalMs = 250;
   await onFreshGateway(
     'r2 #5 Redis paused (SIGSTOP) for 3 s under 20 job watches',
