@@ -1,5 +1,8 @@
 // The gateway's configuration: every environment variable is parsed and validated here, once, and this is
 // the only file that reads process.env. A bad value stops the process with one line naming the variable.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv as parseDotEnv } from 'node:util';
 import { z } from 'zod';
 import { API_VERSIONS, type ApiVersion } from './upstream/versions';
 
@@ -44,6 +47,8 @@ const envSchema = z.object({
   // Defaults depend on NODE_ENV (off in production): see loadConfig.
   GRAPHIQL: boolean.optional(),
   INTROSPECTION: boolean.optional(),
+  // `_service { sdl }` for federation tooling; on in every mode (docs/federation.md says why).
+  FEDERATION_SDL: boolean.default(true),
   CORS_ORIGINS: z
     .string()
     .trim()
@@ -75,6 +80,9 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: integer(1000, 3_600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(5000),
+  // Default depends on NODE_ENV (5000 in production, else 0): see loadConfig.
+  SHUTDOWN_DELAY_MS: integer(0, 600_000).optional(),
+  SHUTDOWN_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   REDIS_URL: z
     .string()
@@ -103,6 +111,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   graphiql: boolean;
   introspection: boolean;
+  /** `_service { sdl }` answers (FEDERATION_SDL, default true even in production: the SDL is the published contract). */
+  federationSdl: boolean;
   /** Browser origins allowed to call the gateway (CORS, never with credentials); empty: CORS off. */
   corsOrigins: string[];
   /** Reuse of an upstream answer per credential, in ms (0: off; identical calls in flight are shared anyway). */
@@ -128,6 +138,11 @@ export interface Config {
     minimumTenants: number;
   };
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
+  /**
+   * Graceful shutdown (lifecycle.ts): how long to keep serving after SIGTERM/SIGINT while /ready says 503
+   * (load balancers stop sending meanwhile), then how long in-flight requests may take to finish.
+   */
+  shutdown: { delayMs: number; timeoutMs: number };
   /** Keys cursor tags and credential fingerprints; set the same value on every replica. */
   cursorSecret: string | undefined;
   production: boolean;
@@ -193,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Production hides the schema unless asked: no GraphiQL, no introspection, no field suggestions.
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
+    federationSdl: e.FEDERATION_SDL,
     corsOrigins: e.CORS_ORIGINS ?? [],
     upstreamConcurrencyPerCredential: e.UPSTREAM_CONCURRENCY_PER_CREDENTIAL,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,
@@ -216,6 +232,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
+    shutdown: {
+      delayMs: e.SHUTDOWN_DELAY_MS ?? (e.NODE_ENV === 'production' ? 5000 : 0),
+      timeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
     cursorSecret: e.CURSOR_SECRET,
     production: e.NODE_ENV === 'production',
     redisUrl: e.REDIS_URL,
@@ -226,6 +246,75 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Replicas that share polls must share one fingerprint space: REDIS_URL makes CURSOR_SECRET required.
     warnings: cursorSecretWarnings(e.CURSOR_SECRET, e.REQUIRE_CURSOR_SECRET || e.REDIS_URL !== undefined),
   };
+}
+
+/** What loadDotEnv read: the file and the names of the variables it set (never their values). */
+export interface DotEnvRead {
+  path: string;
+  applied: string[];
+  /** Names the file has that the environment already set (the environment wins). */
+  overridden: string[];
+}
+
+/** A line of a .env file that is neither blank, a comment, nor `NAME=value` (optionally `export NAME=…`). */
+const DOT_ENV_ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=/;
+
+/**
+ * Reads `.env` from the working directory (SPEC §6) into the environment: variables already set win. No
+ * file: nothing happens (undefined). A file that cannot be read or has a line that is not `NAME=value`
+ * throws ConfigError naming the line number (never its content: it may hold a secret).
+ */
+export function loadDotEnv(
+  path = resolve('.env'),
+  env: Record<string, string | undefined> = process.env,
+): DotEnvRead | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return undefined;
+    throw new ConfigError(
+      `Invalid .env (${path}): cannot be read (${(error as { code?: string }).code ?? 'error'})`,
+    );
+  }
+  checkDotEnvLines(text, path);
+  const applied: string[] = [];
+  const overridden: string[] = [];
+  for (const [name, value] of Object.entries(parseDotEnv(text))) {
+    if (value === undefined) continue;
+    if (env[name] !== undefined) overridden.push(name);
+    else {
+      env[name] = value;
+      applied.push(name);
+    }
+  }
+  return { path, applied: applied.sort(), overridden: overridden.sort() };
+}
+
+/** util.parseEnv skips what it cannot read; a typo in a .env must stop the start instead. */
+function checkDotEnvLines(text: string, path: string): void {
+  const lines = text.split(/\r?\n/);
+  let openQuote: string | undefined;
+  for (const [index, line] of lines.entries()) {
+    if (openQuote) {
+      // Inside a multi-line quoted value: it ends at the line holding the closing quote.
+      if (line.includes(openQuote)) openQuote = undefined;
+      continue;
+    }
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (!DOT_ENV_ASSIGNMENT.test(line)) {
+      throw new ConfigError(
+        `Invalid .env (${path}): line ${index + 1} is not NAME=value (a comment starts with #)`,
+      );
+    }
+    const value = line.slice(line.indexOf('=') + 1).trim();
+    const quote = value[0];
+    if ((quote === '"' || quote === "'" || quote === '`') && !value.slice(1).includes(quote)) {
+      openQuote = quote;
+    }
+  }
+  if (openQuote) throw new ConfigError(`Invalid .env (${path}): a quoted value is never closed`);
 }
 
 /** For launchers: the loaded config, or a one-line message on stderr and exit code 2. */

@@ -1,14 +1,23 @@
 // `npm run demo`: the upstream simulator and the gateway wired to it, in one process, nothing to set up.
-import { ConfigError, loadConfig, loadOrExit, loadSimulatorConfig } from './config';
+// It stops like `npm start` (lifecycle.ts): one drain however many Ctrl+C or SIGTERM arrive.
+import { ConfigError, loadConfig, loadDotEnv, loadOrExit, loadSimulatorConfig } from './config';
 import { createHttpServer, exitOnListenError, listenOrExit } from './http';
-import { createLogger, flushLogger } from './logger';
+import { drainOnSignal, exitOnFatalErrors } from './lifecycle';
+import { createLogger } from './logger';
 import { createGateway, gatewayOptionsFrom } from './server';
 import { DEMO_ACCOUNTS } from './simulator/dataset';
 import { createSimulator } from './simulator/handler';
 import { listenSimulator } from './simulator/server';
 import type { ApiVersion } from './upstream/versions';
-import { attachWebSocket } from './ws';
+import { attachWebSocket, type WebSocketEndpoint } from './ws';
 
+/**
+ * The demo's cursor key when CURSOR_SECRET is unset: fixed, so that a restarted demo still accepts the
+ * cursors ("load more") of a page loaded before. Public, hence for the demo only: never for real data.
+ */
+const DEMO_ONLY_CURSOR_SECRET = 'jobs-gateway-demo-only-cursor-secret-never-use-in-production';
+
+loadOrExit(() => loadDotEnv());
 const config = loadOrExit(() => {
   const loaded = loadConfig();
   // `npm run demo -- --api v1` (or VECTARA_API_VERSION=v1) serves the v1 API; v2 is the default.
@@ -20,6 +29,8 @@ const config = loadOrExit(() => {
   return { ...loaded, apiVersion: version as ApiVersion };
 });
 const simulatorConfig = loadOrExit(() => loadSimulatorConfig());
+const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+exitOnFatalErrors(logger);
 const simulator = createSimulator();
 simulator.configure({ latencyMs: simulatorConfig.latencyMs });
 const upstream = await listenSimulator(simulator, simulatorConfig.port, simulatorConfig.host).catch(
@@ -36,9 +47,9 @@ const [first, second] = DEMO_ACCOUNTS;
 const demoHeaders: Record<string, string> = { 'x-api-key': first?.apiKeys[0] ?? '' };
 if (config.apiVersion === 'v1') demoHeaders['customer-id'] = first?.customerId ?? '';
 const endpoint = config.apiVersion === 'v1' ? '/v1/list-jobs' : '/v2/jobs';
-const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
+  cursorSecret: Buffer.from(config.cursorSecret ?? DEMO_ONLY_CURSOR_SECRET, 'utf8'),
   upstreamUrl: upstream.url,
   graphiql: true,
   introspection: true,
@@ -46,8 +57,24 @@ const gateway = createGateway({
   logger,
 });
 const server = createHttpServer(gateway.yoga, config.http);
+let websocket: WebSocketEndpoint | undefined;
+drainOnSignal({
+  server,
+  logger,
+  delayMs: config.shutdown.delayMs,
+  timeoutMs: config.shutdown.timeoutMs,
+  announce: () => gateway.announceDrain(),
+  async endStreams() {
+    gateway.drain();
+    await websocket?.drain();
+  },
+  async release() {
+    await gateway.close();
+    await upstream.close();
+  },
+});
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
-const websocket = attachWebSocket(server, gateway, { ...config.websocket, logger });
+websocket = attachWebSocket(server, gateway, { ...config.websocket, logger });
 const url = `http://localhost:${config.port}/graphql`;
 process.stdout.write(`
 jobs-gateway demo
@@ -67,16 +94,3 @@ Try:
 
 Ctrl+C to stop.
 `);
-
-const stop = async () => {
-  gateway.drain();
-  await websocket.drain();
-  server.closeAllConnections();
-  server.close();
-  await gateway.close();
-  await upstream.close();
-  await flushLogger(logger);
-  process.exit(0);
-};
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());

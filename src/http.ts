@@ -33,10 +33,19 @@ export function createHttpServer(
   return server;
 }
 
-const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'is already in use (another process listens there): stop it or choose another port',
-  EACCES: 'needs privileges this process does not have: choose a port above 1023',
-  EADDRNOTAVAIL: 'is on an address this machine does not have: check the host',
+/** Why an address cannot be listened on, by error code: the port's problems, then the host's. */
+const LISTEN_PROBLEMS: Readonly<Record<string, (host: string) => string>> = {
+  EADDRINUSE: () =>
+    'the port is already in use (another process listens there): stop it or choose another port',
+  EACCES: () => 'the port needs privileges this process does not have: choose a port above 1023',
+  EADDRNOTAVAIL: () => 'the port is on an address this machine does not have: check the host',
+  ENOTFOUND: (host) =>
+    `the host ${host} is not an address or a known name: use an IP address of this machine (0.0.0.0 for all, 127.0.0.1 for local only) or a name that resolves to one`,
+  EAI_AGAIN: (host) =>
+    `the host ${host} could not be resolved (DNS did not answer): use an IP address, or try again`,
+  EAI_FAIL: (host) => `the host ${host} could not be resolved (DNS failed): use an IP address`,
+  EAI_NONAME: (host) => `the host ${host} is not an address or a known name: use an IP address`,
+  EINVAL: (host) => `the host ${host} cannot be listened on: use an IP address of this machine`,
 };
 
 /** Listens, or ends the process with one line and exit code 2 when the address cannot be used. */
@@ -55,6 +64,11 @@ export function exitOnListenError(error: unknown, what: string, port: number, ho
   const code = (error as { code?: string } | undefined)?.code ?? '';
   const problem = LISTEN_PROBLEMS[code];
   if (!problem) throw error;
-  process.stderr.write(`jobs-gateway: ${what} cannot listen on ${host}:${port}: the port ${problem}.\n`);
+  // The host is the operator's own setting, shown (bounded, on one line) so that a typo is visible.
+  const plain = [...host.slice(0, 100)]
+    .map((char) => (char < ' ' || char === '\u007f' ? '?' : char))
+    .join('');
+  const line = `${what} cannot listen on ${plain}:${port}: ${problem(JSON.stringify(plain))}`;
+  process.stderr.write(`jobs-gateway: ${line}.\n`);
   process.exit(2);
 }

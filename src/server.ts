@@ -10,12 +10,14 @@ import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metr
 import { createCursorCodec } from './pagination/cursor';
 import { useBodyLimit } from './plugins/body-limit';
 import { createDocumentCache } from './plugins/document-cache';
+import { useFederationSdlOff } from './plugins/federation-sdl';
 import { useGraphiQLOffPage } from './plugins/graphiql-off';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
 import { useReadiness } from './plugins/readiness';
 import { useRequestLog } from './plugins/request-log';
 import { useGraphQLStream } from './plugins/sse-stream';
+import { useStreamDrain } from './plugins/stream-drain';
 import { schema } from './schema/index';
 import type { Tracing } from './tracing';
 import { type CircuitBreaker, createCircuitBreaker } from './upstream/breaker';
@@ -50,6 +52,8 @@ export interface GatewayOptions {
   /** Headers pre-filled in GraphiQL's header editor (the demo uses its demo account). */
   graphiqlHeaders?: Record<string, string>;
   introspection?: boolean;
+  /** `_service { sdl }` answers (default true); false refuses it on every transport (plugins/federation-sdl.ts). */
+  federationSdl?: boolean;
   logger?: Logger;
   now?: () => number;
   random?: () => number;
@@ -105,12 +109,14 @@ export interface Gateway {
   listWatcher: ListWatcher;
   breaker: CircuitBreaker;
   metrics: GatewayMetrics | undefined;
+  /** The first step of a graceful shutdown (lifecycle.ts): /ready answers 503; everything is still served. */
+  announceDrain(): void;
   /**
-   * Starts a graceful shutdown: /ready answers 503 at once, jobUpdated streams complete and every
-   * /graphql/stream event stream ends; requests in flight go on.
+   * Ends every event stream as SPEC §5 says (SSE and /graphql/stream without `complete`, so that clients
+   * subscribe again elsewhere) and refuses new ones; /ready answers 503; requests in flight go on.
    */
   drain(): void;
-  /** Drains, then releases upstream sockets. */
+  /** Drains, ends every watch left (jobUpdated, jobsChanged: SHUTTING_DOWN), then releases upstream sockets. */
   close(): Promise<void>;
 }
 
@@ -168,6 +174,7 @@ export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstre
     fallbackCustomerId: config.vectaraCustomerId,
     graphiql: config.graphiql,
     introspection: config.introspection,
+    federationSdl: config.federationSdl,
     cursorSecret: config.cursorSecret ? Buffer.from(config.cursorSecret, 'utf8') : undefined,
     corsOrigins: config.corsOrigins,
     subscriptions: config.subscriptions,
@@ -262,6 +269,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
 
   let draining = false;
+  const streamDrain = useStreamDrain();
   const stream = useGraphQLStream({ maxBodyBytes: LIMITS.maxBodyBytes, ...options.streams });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -293,6 +301,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useExecutionCancellation(),
       ...limitPlugins({ introspection: options.introspection !== false }),
       useBodyLimit(LIMITS.maxBodyBytes),
+      ...(options.federationSdl === false ? [useFederationSdlOff()] : []),
       useInputErrorCodes(),
       ...(options.tracing ? [options.tracing.plugin] : []),
       ...(options.jit === false
@@ -312,6 +321,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           ]),
       // graphql-sse's "single connection mode" at /graphql/stream; "distinct connections" is Yoga's own SSE.
       stream,
+      // Every event stream (both of the above) can be ended without `complete` on shutdown.
+      streamDrain,
       // Ready = this process can take traffic: not while draining. Not tied to the upstream's health: a
       // breaker-driven readiness would take every replica out of the load balancer at once during an
       // upstream blip (the breaker's state is in /metrics).
@@ -341,14 +352,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     listWatcher,
     breaker,
     metrics,
+    announceDrain() {
+      draining = true;
+    },
     drain() {
       draining = true;
-      watcher.close();
-      listWatcher.close();
+      // Event streams end without `complete` (clients subscribe again); their watches end with them.
+      streamDrain.end();
       stream.drain();
     },
     async close() {
       this.drain();
+      // Whatever watch is left (no transport ends it any more) ends with SHUTTING_DOWN, not completion.
+      watcher.close();
+      listWatcher.close();
       await transport?.close();
     },
   };

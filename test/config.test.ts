@@ -17,6 +17,7 @@ describe('config', () => {
       logLevel: 'info',
       graphiql: true,
       introspection: true,
+      federationSdl: true,
       corsOrigins: [],
       upstreamConcurrencyPerCredential: 32,
       responseCacheTtlMs: 0,
@@ -30,6 +31,7 @@ describe('config', () => {
       },
       breaker: { windowSize: 20, minimumCalls: 10, failureRatio: 0.5, openMs: 5000, minimumTenants: 2 },
       http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 },
+      shutdown: { delayMs: 0, timeoutMs: 10_000 },
       cursorSecret: undefined,
       production: false,
       redisUrl: undefined,
@@ -37,6 +39,14 @@ describe('config', () => {
       otel: undefined,
       warnings: [expect.stringMatching(/^CURSOR_SECRET is not set/)],
     });
+  });
+
+  it('waits SHUTDOWN_DELAY_MS after a signal: 5000 in production, 0 otherwise, unless set', () => {
+    expect(loadConfig({}).shutdown).toEqual({ delayMs: 0, timeoutMs: 10_000 });
+    expect(loadConfig({ NODE_ENV: 'production' }).shutdown).toEqual({ delayMs: 5000, timeoutMs: 10_000 });
+    expect(
+      loadConfig({ NODE_ENV: 'production', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '2500' }).shutdown,
+    ).toEqual({ delayMs: 0, timeoutMs: 2500 });
   });
 
   it('hides the schema in production unless asked, and can require CURSOR_SECRET', () => {

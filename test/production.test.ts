@@ -57,6 +57,8 @@ describe('production install without a container', () => {
         LOG_LEVEL: 'warn',
         VECTARA_API_URL: upstream.url,
         CURSOR_SECRET: 'x'.repeat(32),
+        // No load balancer to wait for (production's default keeps serving 5 s after SIGTERM).
+        SHUTDOWN_DELAY_MS: '0',
       }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

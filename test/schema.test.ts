@@ -59,7 +59,7 @@ describe('schema', () => {
     ).toMatchInlineSnapshot(`
       {
         "Corpus.id": "Int",
-        "Corpus.jobs": "JobConnection!",
+        "Corpus.jobs": "JobConnection",
         "Corpus.key": "String!",
         "Job.comment": "String",
         "Job.completedAt": "DateTime",

@@ -8,6 +8,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Plugin } from 'graphql-yoga';
 import { BUDGET, useRequestBudget } from './budget';
+import { useCredentialsBeforeCSRF } from './credentials-first';
 import { useHiddenSchema, useKnownOperationTypes } from './production-surface';
 
 /** The limits, exported so tests can probe each one at limit and limit+1. */
@@ -40,7 +41,8 @@ export function limitPlugins(options: { introspection: boolean }): Plugin[] {
     maxTokensPlugin({ n: LIMITS.maxTokens }) as Plugin,
     useRequestBudget(),
     maxDirectivesPlugin({ n: LIMITS.maxDirectives }) as Plugin,
-    useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }),
+    // A refused request without credentials is answered UNAUTHENTICATED (credentials-first.ts: why it is safe).
+    useCredentialsBeforeCSRF(useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS })),
   ];
   if (!options.introspection) {
     plugins.push(useHiddenSchema());

@@ -25,7 +25,11 @@ CorpusRef.implement({
     }),
     jobs: t.field({
       type: JobConnection,
-      description: "A page of this corpus's jobs, oldest first (default: queued and running jobs).",
+      // Nullable (SPEC §2): when this subgraph cannot answer (no credentials, upstream down) only this field
+      // is null with its error, and a router still delivers the owner subgraph's fields of the same corpora.
+      nullable: true,
+      description:
+        "A page of this corpus's jobs, oldest first (default: queued and running jobs). Null, with an error, when this subgraph cannot answer (no credentials, upstream unavailable); the corpus's other fields are unaffected.",
       args: {
         first: t.arg.int({ defaultValue: DEFAULT_FIRST, description: FIRST_DESCRIPTION }),
         after: t.arg.string({ description: AFTER_DESCRIPTION }),

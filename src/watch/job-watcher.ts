@@ -29,6 +29,8 @@ type Event = { job: Job } | { error: GraphQLError };
 interface Sink {
   push(event: Event): void;
   end(): void;
+  /** Ends the stream with an error thrown to its consumer: not a completion (shutdown). */
+  interrupt(error: Error): void;
 }
 
 export interface JobWatcherOptions {
@@ -70,7 +72,11 @@ export interface JobWatcher {
   readonly activeSubscribers: number;
   /** Subscriptions refused by a limit since start. */
   readonly refusedSubscriptions: number;
-  /** Ends every stream cleanly (graceful shutdown). */
+  /**
+   * Graceful shutdown: every stream still open ends by throwing a SHUTTING_DOWN error (never by completing:
+   * the job is not finished), and later watches are refused the same way. The transports end their
+   * streams first (lifecycle.ts); this catches the rest.
+   */
   close(): void;
 }
 
@@ -87,6 +93,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     });
   let subscribers = 0;
   let refused = 0;
+  let closed = false;
 
   /** Takes a subscription slot, or says which limit is reached. */
   const admit = (request: WatchRequest): GraphQLError | undefined => {
@@ -134,7 +141,8 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       if (this.sinks.size === 0) this.stop();
     }
 
-    stop() {
+    /** Stops polling and ends every subscriber: completed, or interrupted by `error` (shutdown). */
+    stop(error?: Error) {
       if (this.ended) return;
       this.ended = true;
       this.cancelTimer?.();
@@ -143,7 +151,10 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       // Hand the loop over at once if other replicas still have subscribers.
       if (this.role === 'leader') void coordinator?.release(this.key);
       loops.delete(this.key);
-      for (const sink of this.sinks) sink.end();
+      for (const sink of this.sinks) {
+        if (error) sink.interrupt(error);
+        else sink.end();
+      }
     }
 
     broadcast(event: Event) {
@@ -237,6 +248,12 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
   return {
     watch(request) {
       return new Repeater<Event>(async (push, stop) => {
+        // A rejected push ends the stream with that error on the consumer's next read, and still lets a
+        // consumer that leaves instead (return()) leave quietly; stop(error) would reject that return().
+        if (closed) {
+          push(Promise.reject(shuttingDown())).catch(() => undefined);
+          return;
+        }
         const refusal = admit(request);
         if (refusal) {
           refused++;
@@ -251,7 +268,11 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
           loop = new PollLoop(key, request);
           loops.set(key, loop);
         }
-        const sink: Sink = { push: (event) => void push(event), end: () => stop() };
+        const sink: Sink = {
+          push: (event) => void push(event),
+          end: () => stop(),
+          interrupt: (error) => void push(Promise.reject(error)).catch(() => undefined),
+        };
         loop.add(sink);
         if (fresh) loop.start();
         await stop;
@@ -269,7 +290,8 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       return refused;
     },
     close() {
-      for (const loop of [...loops.values()]) loop.stop();
+      closed = true;
+      for (const loop of [...loops.values()]) loop.stop(shuttingDown());
     },
   };
 }
@@ -285,6 +307,13 @@ function changed(before: Job, after: Job): boolean {
 
 function errorMessage(error: GraphQLError): LoopMessage {
   return { kind: 'error', message: error.message, extensions: { ...error.extensions } };
+}
+
+/** The stream ends because this gateway is restarting: subscribe again (SPEC §5, §6). */
+function shuttingDown(): GraphQLError {
+  return new GraphQLError('The gateway is restarting; subscribe again.', {
+    extensions: { code: 'SHUTTING_DOWN' },
+  });
 }
 
 function unexpected(): GraphQLError {

@@ -157,14 +157,18 @@ describe.each(WORLDS)(
       }
     });
 
-    it('reports missing credentials through the router without an upstream call', async () => {
+    it('reports missing credentials through the router without an upstream call, keeping the owner subgraph fields', async () => {
       const apollo = await startSupergraph(version, keyField);
       const anonymous = await run(
         apollo,
-        `{ corpora { ${keyField} jobs { edges { node { jobId } } } } }`,
+        `{ corpora { ${keyField} name jobs { edges { node { jobId } } } } }`,
         {},
       );
       expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      // Corpus.jobs is nullable (SPEC §2): only it is null; the corpora subgraph's names still arrive.
+      expect(anonymous.data?.corpora).toEqual(
+        CORPORA.map((corpus) => ({ [keyField]: corpus[keyField], name: corpus.name, jobs: null })),
+      );
       expect(harness.sim.calls).toBe(0);
     });
   },

@@ -46,9 +46,10 @@ describe('GraphiQL off', () => {
     );
     expect(get.status).toBe(200);
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
-    // A GET without any preflight header is still a CSRF refusal, and other paths are untouched.
+    // A GET without any preflight header is still refused before execution (without a credential the
+    // refusal is UNAUTHENTICATED: plugins/credentials-first.ts), and other paths are untouched.
     const bare = await harness.gateway.yoga.fetch('http://gateway.test/graphql?query=%7B__typename%7D');
-    expect(bare.status).toBe(403);
+    expect(await bare.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
     expect((await openInBrowser('/health')).status).toBe(200);
   });
 

@@ -107,13 +107,13 @@ describe('web safety', () => {
         { headers },
       );
     const refused = await get({ accept: 'application/json' });
-    expect(refused.status).toBe(403);
+    // Refused before execution; without credentials the refusal is UNAUTHENTICATED (credentials-first.ts).
     const body = (await refused.json()) as {
+      data?: unknown;
       errors: { message: string; extensions: Record<string, unknown> }[];
     };
-    // The refusal says what to send.
-    expect(body.errors[0]?.message).toMatch(/x-graphql-yoga-csrf/);
-    expect(body.errors[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'CSRF' });
+    expect(body.data).toBeUndefined();
+    expect(body.errors[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect((await get({ 'x-api-key': 'demo-api-key', 'customer-id': '1234567890' })).status).toBe(200);
     expect((await get({ 'x-graphql-yoga-csrf': '1' })).status).toBe(200);
     const form = await harness.gateway.yoga.fetch('http://gateway.test/graphql', {
@@ -121,7 +121,7 @@ describe('web safety', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'query=%7B__typename%7D',
     });
-    expect(form.status).toBe(403);
+    expect(((await form.json()) as { data?: unknown }).data).toBeUndefined();
   });
 
   it('does not accept batched operations', async () => {

@@ -173,13 +173,36 @@ describe.each(VERSIONS)('jobUpdated on %s', (version) => {
     expect((await events.next()).done).toBe(true);
   });
 
-  it('ends open streams on shutdown', async () => {
+  it('on shutdown ends open streams without completing them (clients subscribe again), and stops polling', async () => {
     setup(version);
     const job = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
     const events = subscribe(harness.jobId(job));
     await events.next();
+    harness.gateway.drain();
+    // No `complete`: graphql-sse reports the early end as a network error (the client here does not retry).
+    await expect(events.next()).rejects.toThrow(/Connection closed while having active streams/);
+    await until(() => harness.gateway.watcher.activeSubscribers === 0);
+    expect(harness.gateway.watcher.activeLoops).toBe(0);
+    expect(scheduler.pending).toBe(0);
+  });
+
+  it('after close, a watch left open and a new one end with SHUTTING_DOWN, not completion', async () => {
+    setup(version);
+    const job = harness.sim.addJob({ queuedForSecs: 100, runForSecs: 100 });
+    const request = {
+      jobId: harness.jobId(job),
+      credentials: { apiKey: 'demo-api-key', customerId: HEADERS_A['customer-id'] },
+      credentialPrint: 'tenant',
+      quotaKeys: ['tenant'],
+    };
+    const open = harness.gateway.watcher.watch(request);
+    expect((await open.next()).value).toMatchObject({ job: { state: 'QUEUED' } });
     harness.gateway.watcher.close();
-    expect((await events.next()).done).toBe(true);
+    await expect(open.next()).rejects.toMatchObject({ extensions: { code: 'SHUTTING_DOWN' } });
+    await expect(harness.gateway.watcher.watch(request).next()).rejects.toMatchObject({
+      extensions: { code: 'SHUTTING_DOWN' },
+    });
+    expect(harness.gateway.watcher.activeSubscribers).toBe(0);
     expect(scheduler.pending).toBe(0);
   });
 });
