@@ -29,7 +29,8 @@ import {
 
 const KEY = { 'x-api-key': 'demo-api-key', 'customer-id': '1234567890' };
 const OTHER_TENANT = { 'x-api-key': 'demo-api-key-2', 'customer-id': CUSTOMER_B };
-const PRODUCTION = { NODE_ENV: 'production' };
+// No shutdown delay: nothing balances load here, and each gateway stops between attacks.
+const PRODUCTION = { NODE_ENV: 'production', SHUTDOWN_DELAY_MS: '0' };
 const BOUND_MS = 120_000;
 const started = performance.now();
 
