@@ -73,6 +73,17 @@ watchdog.unref();
 
 const isAlive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
+/** Resolves once `value()` has not changed for `ms` (at most 5 s): a gateway's late writes, calls still coming. */
+async function settled(value: () => number, ms: number): Promise<void> {
+  const until = Date.now() + 5000;
+  let last = value();
+  while (Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (value() === last) return;
+    last = value();
+  }
+}
+
 /** Resets a process's peak RSS (VmHWM) to its current RSS, so that the next attack's peak is its own. */
 function resetPeak(child: ChildProcess): void {
   try {
@@ -141,6 +152,8 @@ async function startGateway(
     });
     child.once('exit', (code) => reject(new Error(`the gateway exited early with ${code}: ${out}`)));
   });
+  // The start-up lines written after the address (a warning, `listening`) belong to no attack.
+  await settled(() => bytes, 300);
   return { child, url, longestLogLine: () => longestLine, logBytes: () => bytes, errorLines: () => errors };
 }
 
@@ -334,6 +347,8 @@ try {
         );
       }),
     );
+    // A gateway busy with 200 requests may learn of a client's leaving after it has started calls.
+    await settled(() => callsOf('cancel-'), 500);
     const perRequest = [...callsByRequest.entries()].filter(([id]) => id.startsWith('cancel-'));
     return {
       result: `${cancelled} cancelled; ${callsOf('cancel-')} upstream calls in all, at most ${Math.max(0, ...perRequest.map(([, calls]) => calls))} for one request`,
