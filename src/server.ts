@@ -136,6 +136,7 @@ const CORS_HEADERS = [
 export const DEFAULT_QUERY = `# jobs-gateway: Vectara background jobs over GraphQL.
 # Credentials: set x-api-key (or Authorization: Bearer …) in the Headers tab below (plus customer-id on Vectara API v1).
 # Next page: copy pageInfo.endCursor into $after. Watch a job: subscription { jobUpdated(jobId: "…") { state } }
+# Live list of running jobs: subscription { jobsChanged { snapshot removedJobIds jobs { jobId state } } }
 
 query JobsPage($first: Int = 10, $after: String) {
   jobs(first: $first, after: $after, filter: { states: [QUEUED, STARTED, COMPLETED, FAILED, ABORTED] }) {

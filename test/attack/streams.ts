@@ -53,7 +53,11 @@ async function holdStream(
 }
 
 /** One operation over graphql-sse's single connection mode: reserve, connect, post, read the first event. */
-async function streamOnce(url: string, headers: Record<string, string>, query: string): Promise<unknown> {
+export async function streamOnce(
+  url: string,
+  headers: Record<string, string>,
+  query: string,
+): Promise<unknown> {
   const reservation = await fetch(`${url}/graphql/stream`, { method: 'PUT', headers });
   if (reservation.status !== 201) return { refused: reservation.status };
   const token = await reservation.text();
