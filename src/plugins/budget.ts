@@ -47,7 +47,10 @@ export interface OperationBudget {
 }
 
 /** Thrown (as a GraphQL error) when an operation is over its budget. */
-export function budgetError(limit: 'cost' | 'upstream-calls' | 'list-items', message: string): GraphQLError {
+export function budgetError(
+  limit: 'cost' | 'upstream-calls' | 'list-items' | 'document-length',
+  message: string,
+): GraphQLError {
   return new GraphQLError(message, {
     extensions: { code: 'BAD_USER_INPUT', reason: 'OPERATION_LIMIT', limit },
   });

@@ -7,7 +7,7 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Plugin } from 'graphql-yoga';
-import { BUDGET, useRequestBudget } from './budget';
+import { BUDGET, budgetError, useRequestBudget } from './budget';
 import { useCredentialsBeforeCSRF } from './credentials-first';
 import { useHiddenSchema, useKnownOperationTypes } from './production-surface';
 
@@ -20,6 +20,12 @@ export const LIMITS = {
   /** Response fields at most, counted with `first` from literals, variables and defaults (budget.ts). */
   maxCost: BUDGET.maxCost,
   maxDirectives: 20,
+  /**
+   * Characters of one GraphQL document. 2,000 tokens of ordinary names fit many times over; what this stops
+   * is a document of a few huge tokens (a 900 kB operation name is one token), which the token limit lets
+   * through and which costs its size several times over while it is parsed.
+   */
+  maxDocumentChars: 100_000,
   /** Request body bytes; larger bodies get HTTP 413. */
   maxBodyBytes: 1024 * 1024,
 } as const;
@@ -35,6 +41,7 @@ const PREFLIGHT_HEADERS = [
 
 export function limitPlugins(options: { introspection: boolean }): Plugin[] {
   const plugins: Plugin[] = [
+    useDocumentLength(LIMITS.maxDocumentChars),
     useKnownOperationTypes(),
     maxDepthPlugin({ n: LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: LIMITS.maxAliases }) as Plugin,
@@ -48,4 +55,20 @@ export function limitPlugins(options: { introspection: boolean }): Plugin[] {
     plugins.push(useHiddenSchema());
   }
   return plugins;
+}
+
+/** A document longer than `max` characters is refused before it is parsed, on every transport (onParse). */
+function useDocumentLength(max: number): Plugin {
+  return {
+    onParse({ params }) {
+      const source = params.source;
+      const length = typeof source === 'string' ? source.length : source.body.length;
+      if (length > max) {
+        throw budgetError(
+          'document-length',
+          `The document is ${length} characters long; at most ${max} are accepted.`,
+        );
+      }
+    },
+  };
 }

@@ -34,6 +34,8 @@ const tokenQuery = (count: number) =>
  */
 const costQuery = (first: number) =>
   `{ jobs(first: 100) { edges { node { corpora { jobs(first: ${first}) { edges { node { jobId } } } } } } } }`;
+/** Exactly `length` characters: one operation name takes what `{ __typename }` leaves (one token, however long). */
+const lengthQuery = (length: number) => `query N${'x'.repeat(length - 22)} { __typename }`;
 const costAtLimit = Math.floor((LIMITS.maxCost - 402) / 200);
 
 describe('operation limits', () => {
@@ -43,6 +45,7 @@ describe('operation limits', () => {
     ['directives', directiveQuery, LIMITS.maxDirectives, LIMITS.maxDirectives + 1],
     ['token', tokenQuery, LIMITS.maxTokens, LIMITS.maxTokens + 1],
     ['cost', costQuery, costAtLimit, costAtLimit + 1],
+    ['document-length', lengthQuery, LIMITS.maxDocumentChars, LIMITS.maxDocumentChars + 1],
   ];
 
   it.each(cases)(
