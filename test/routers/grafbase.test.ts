@@ -2,8 +2,9 @@
 // docs/federation.md's grafbase.toml as written — only the two documented subgraph addresses pointed at
 // the test's ports. It composes the graph from each subgraph's `_service { sdl }` and reaches this
 // subgraph's subscriptions over WebSocket (`websocket_url`), the only way a graphql-ws client's
-// connectionParams reach a subgraph through Grafbase.
-import { writeFileSync } from 'node:fs';
+// connectionParams reach a subgraph through Grafbase; the gateway runs with WS_CREDENTIALS_PER_OPERATION=true,
+// as the docs say, so that a subscription without credentials reaches the client as UNAUTHENTICATED.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../support/process';
 import { routerChecks } from './support/checks';
@@ -16,6 +17,7 @@ const GRAFBASE = '@grafbase/cli-x86_64-unknown-linux-musl/grafbase';
 describeWithTools('Grafbase Gateway', GRAFBASE, () => {
   routerChecks({
     name: 'Grafbase Gateway',
+    gateway: { wsCredentialsPerOperation: docsAskForCredentialsPerOperation() },
     async start(stack) {
       const work = workFolder('grafbase');
       let config = routerConfig('grafbase');
@@ -34,8 +36,6 @@ describeWithTools('Grafbase Gateway', GRAFBASE, () => {
         url: router.url,
         wsUrl: `ws://127.0.0.1:${port}/ws`,
         sse: true,
-        // The gateway closes a credential-less graphql-ws connection with 4401; Grafbase passes that on as this.
-        subscriptionWithoutCredentials: 'SUBGRAPH_REQUEST_ERROR',
         async stop() {
           await router.stop();
           work.remove();
@@ -44,3 +44,13 @@ describeWithTools('Grafbase Gateway', GRAFBASE, () => {
     },
   });
 });
+
+/** The Grafbase section of docs/federation.md tells its users to set WS_CREDENTIALS_PER_OPERATION=true. */
+function docsAskForCredentialsPerOperation(): boolean {
+  const docs = readFileSync(new URL('../../docs/federation.md', import.meta.url), 'utf8');
+  const section = docs.slice(
+    docs.indexOf('## Grafbase Gateway'),
+    docs.indexOf('<!-- router-config: grafbase -->'),
+  );
+  return section.includes('WS_CREDENTIALS_PER_OPERATION=true');
+}

@@ -67,7 +67,16 @@ type Query { corpora: [Corpus!]! }
 `;
 }
 
-export async function startStack(version: ApiVersion, keyField: KeyField): Promise<Stack> {
+export interface StackOptions {
+  /** The gateway's WS_CREDENTIALS_PER_OPERATION, as the docs tell a router's users to set it. */
+  wsCredentialsPerOperation?: boolean;
+}
+
+export async function startStack(
+  version: ApiVersion,
+  keyField: KeyField,
+  options: StackOptions = {},
+): Promise<Stack> {
   const sim = createSimulator();
   const upstream = await listenSimulator(sim);
   const gateway = createGateway({
@@ -80,7 +89,9 @@ export async function startStack(version: ApiVersion, keyField: KeyField): Promi
   });
   const jobsServer = createHttpServer(gateway.yoga);
   const jobsUrl = await listen(jobsServer);
-  const websocket = attachWebSocket(jobsServer, gateway);
+  const websocket = attachWebSocket(jobsServer, gateway, {
+    credentialsPerOperation: options.wsCredentialsPerOperation ?? false,
+  });
 
   const corporaHeaders: Record<string, string>[] = [];
   const ownerSdl = corporaSdl(keyField);
