@@ -4,13 +4,13 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/server';
 import { createSimulator } from '../../src/simulator/handler';
 import { listenSimulator, type RunningSimulator } from '../../src/simulator/server';
+import { launchBrowser, openWatchedPage } from '../support/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let browser: Browser;
 let server: Server;
 let upstream: RunningSimulator;
@@ -27,19 +27,7 @@ beforeAll(async () => {
   server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
@@ -52,12 +40,7 @@ afterAll(async () => {
 
 describe('GraphiQL in Chromium', () => {
   it('runs the default query with the demo headers and shows jobs', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const external: string[] = [];
-    page.on('request', (request) => {
-      if (!/^(http:\/\/127\.0\.0\.1[:/]|data:|blob:http:\/\/127\.0\.0\.1[:/])/.test(request.url()))
-        external.push(request.url());
-    });
+    const { page, external, errors } = await openWatchedPage(browser);
     await page.goto(url);
     await page.locator('.graphiql-execute-button').waitFor({ timeout: 30_000 });
     const before = simulator.calls;
@@ -70,6 +53,7 @@ describe('GraphiQL in Chromium', () => {
     expect(text).not.toContain('"errors"');
     expect(simulator.calls).toBeGreaterThan(before);
     expect(external, external.join(' ')).toEqual([]);
+    expect(errors, errors.join('\n')).toEqual([]);
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/graphiql.png' });
   });
