@@ -1,6 +1,7 @@
 // `npm run demo`: the upstream simulator and the gateway wired to it, in one process, nothing to set up.
 // It stops like `npm start` (lifecycle.ts): one drain however many Ctrl+C or SIGTERM arrive.
 import { ConfigError, loadConfig, loadDotEnv, loadOrExit, loadSimulatorConfig } from './config';
+import { buildExampleApp, EXAMPLE_APP_PATH, withExampleApp } from './example-app';
 import { createHttpServer, exitOnListenError, listenOrExit } from './http';
 import { drainOnSignal, exitOnFatalErrors } from './lifecycle';
 import { createLogger } from './logger';
@@ -56,7 +57,15 @@ const gateway = createGateway({
   graphiqlHeaders: demoHeaders,
   logger,
 });
-const server = createHttpServer(gateway.yoga, config.http);
+// The example frontend (examples/web) on the same origin; the demo goes on without it if it cannot build.
+const exampleApp = await buildExampleApp().catch((error: unknown) => {
+  logger.warn(
+    { err: error },
+    'the example app (examples/web) did not build; the demo serves the gateway only',
+  );
+  return false;
+});
+const server = createHttpServer(exampleApp ? withExampleApp(gateway.yoga) : gateway.yoga, config.http);
 let websocket: WebSocketEndpoint | undefined;
 drainOnSignal({
   server,
@@ -76,10 +85,13 @@ drainOnSignal({
 await listenOrExit(server, config.port, config.host, 'the gateway (PORT, HOST)');
 websocket = attachWebSocket(server, gateway, { ...config.websocket, logger });
 const url = `http://localhost:${config.port}/graphql`;
+const appLine = exampleApp
+  ? `  Web app:    http://localhost:${config.port}${EXAMPLE_APP_PATH}   (React: Apollo Client and urql pages, live badges)\n`
+  : '';
 process.stdout.write(`
 jobs-gateway demo
   GraphiQL:   ${url}   (open it in a browser; the demo headers are pre-filled)
-  Upstream:   Vectara API ${config.apiVersion} (${config.apiVersion === 'v2' ? 'the live API; `npm run demo -- --api v1` for v1' : 'the original API; drop --api v1 for v2'})
+${appLine}  Upstream:   Vectara API ${config.apiVersion} (${config.apiVersion === 'v2' ? 'the live API; `npm run demo -- --api v1` for v1' : 'the original API; drop --api v1 for v2'})
   Simulator:  ${upstream.url}${endpoint}  (seeded; serves both versions)
 
 Demo credentials (headers):
