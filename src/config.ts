@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv as parseDotEnv } from 'node:util';
 import { z } from 'zod';
+import { readManifests } from './persisted/manifest';
+import { LIMITS } from './plugins/limits';
 import { API_VERSIONS, type ApiVersion } from './upstream/versions';
 
 const integer = (min: number, max: number) =>
@@ -63,6 +65,18 @@ const envSchema = z.object({
       'must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path), or *',
     )
     .optional(),
+  PERSISTED_DOCUMENTS: z
+    .string()
+    .trim()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((path) => path.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  PERSISTED_DOCUMENTS_ONLY: boolean.default(false),
+  PERSISTED_QUERIES_MAX: integer(0, 100_000).default(1000),
   UPSTREAM_CONCURRENCY_PER_CREDENTIAL: integer(1, 128).default(32),
   RESPONSE_CACHE_TTL_MS: integer(0, 60_000).default(0),
   UPSTREAM_CALL_SHARING: boolean.default(true),
@@ -115,6 +129,11 @@ export interface Config {
   federationSdl: boolean;
   /** Browser origins allowed to call the gateway (CORS, never with credentials); empty: CORS off. */
   corsOrigins: string[];
+  /**
+   * Persisted documents: the manifests' documents by sha256 id, trusted mode (only those run), and how many
+   * documents automatic persisted queries may register.
+   */
+  persistedDocuments: { documents: Map<string, string>; only: boolean; maxRegistered: number };
   /** Reuse of an upstream answer per credential, in ms (0: off; identical calls in flight are shared anyway). */
   responseCacheTtlMs: number;
   /** Identical upstream calls of one credential in flight share one call (UPSTREAM_CALL_SHARING). */
@@ -192,6 +211,23 @@ function cursorSecretWarnings(secret: string | undefined, required: boolean): st
   return [NO_CURSOR_SECRET];
 }
 
+function persistedDocumentsFrom(
+  paths: string[],
+  only: boolean,
+  maxRegistered: number,
+): Config['persistedDocuments'] {
+  if (only && paths.length === 0) {
+    throw new ConfigError(
+      'Invalid PERSISTED_DOCUMENTS_ONLY: trusted mode needs the manifest of the documents to accept (PERSISTED_DOCUMENTS=path/to/persisted-documents.json)',
+    );
+  }
+  try {
+    return { documents: readManifests(paths, LIMITS.maxDocumentChars), only, maxRegistered };
+  } catch (error) {
+    throw new ConfigError(`Invalid PERSISTED_DOCUMENTS: ${(error as Error).message}`);
+  }
+}
+
 /** Parses an environment (default: process.env); throws ConfigError with a one-line message on a bad value. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const e = parseEnv(envSchema, env);
@@ -210,6 +246,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     federationSdl: e.FEDERATION_SDL,
     corsOrigins: e.CORS_ORIGINS ?? [],
+    persistedDocuments: persistedDocumentsFrom(
+      e.PERSISTED_DOCUMENTS ?? [],
+      e.PERSISTED_DOCUMENTS_ONLY,
+      e.PERSISTED_QUERIES_MAX,
+    ),
     upstreamConcurrencyPerCredential: e.UPSTREAM_CONCURRENCY_PER_CREDENTIAL,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,
     shareCallsInFlight: e.UPSTREAM_CALL_SHARING,

@@ -29,13 +29,16 @@ const coordinator = config.redisUrl
       logger,
     })
   : undefined;
-const gateway = createGateway({
-  ...gatewayOptionsFrom(config),
-  upstreamUrl: config.vectaraApiUrl,
-  logger,
-  tracing,
-  coordinator,
-});
+// A persisted-document manifest that no longer fits the schema stops the start like a bad variable.
+const gateway = loadOrExit(() =>
+  createGateway({
+    ...gatewayOptionsFrom(config),
+    upstreamUrl: config.vectaraApiUrl,
+    logger,
+    tracing,
+    coordinator,
+  }),
+);
 const server = createHttpServer(gateway.yoga, config.http);
 let websocket: WebSocketEndpoint | undefined;
 drainOnSignal({

@@ -14,6 +14,11 @@ import { useFederationSdlOff } from './plugins/federation-sdl';
 import { useGraphiQLOffPage } from './plugins/graphiql-off';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
+import {
+  checkManifest,
+  createPersistedDocuments,
+  type PersistedDocuments,
+} from './plugins/persisted-documents';
 import { useReadiness } from './plugins/readiness';
 import { useRequestLog } from './plugins/request-log';
 import { useGraphQLStream } from './plugins/sse-stream';
@@ -68,6 +73,12 @@ export interface GatewayOptions {
     openMs?: number;
     minimumTenants?: number;
   };
+  /** Persisted documents by sha256 id (a codegen manifest); APQ registrations work without any. */
+  persistedDocuments?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** Trusted documents: only `persistedDocuments` run, on every transport (default false). */
+  persistedDocumentsOnly?: boolean;
+  /** Documents automatic persisted queries may register (LRU; default 1000; 0: none). */
+  persistedQueriesMax?: number;
   /** Browser origins allowed by CORS (never with credentials); empty or absent: CORS off. */
   corsOrigins?: readonly string[];
   /** Prometheus metrics at /metrics (default on); false turns them off. */
@@ -109,6 +120,8 @@ export interface Gateway {
   listWatcher: ListWatcher;
   breaker: CircuitBreaker;
   metrics: GatewayMetrics | undefined;
+  /** Persisted documents: what graphql-ws and graphql-sse operations resolve their document with. */
+  persisted: PersistedDocuments;
   /** The first step of a graceful shutdown (lifecycle.ts): /ready answers 503; everything is still served. */
   announceDrain(): void;
   /**
@@ -177,6 +190,9 @@ export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstre
     federationSdl: config.federationSdl,
     cursorSecret: config.cursorSecret ? Buffer.from(config.cursorSecret, 'utf8') : undefined,
     corsOrigins: config.corsOrigins,
+    persistedDocuments: config.persistedDocuments.documents,
+    persistedDocumentsOnly: config.persistedDocuments.only,
+    persistedQueriesMax: config.persistedDocuments.maxRegistered,
     subscriptions: config.subscriptions,
     breaker: config.breaker,
     upstreamConcurrencyPerCredential: config.upstreamConcurrencyPerCredential,
@@ -270,13 +286,31 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   let draining = false;
   const streamDrain = useStreamDrain();
-  const stream = useGraphQLStream({ maxBodyBytes: LIMITS.maxBodyBytes, ...options.streams });
+  const manifest = new Map(
+    options.persistedDocuments instanceof Map
+      ? options.persistedDocuments
+      : Object.entries(options.persistedDocuments ?? {}),
+  );
+  checkManifest(manifest, schema);
+  const persisted = createPersistedDocuments({
+    documents: manifest,
+    only: options.persistedDocumentsOnly ?? false,
+    maxRegistered: options.persistedQueriesMax ?? 1000,
+    federationSdl: options.federationSdl !== false,
+  });
+  const stream = useGraphQLStream({
+    maxBodyBytes: LIMITS.maxBodyBytes,
+    resolveDocument: (params) => persisted.resolve(params),
+    ...options.streams,
+  });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory(contextDeps),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // GraphQL-over-HTTP's persisted document id (plugins/persisted-documents.ts).
+    extraParamNames: ['documentId'],
     // Unexpected errors become "Unexpected error." whatever NODE_ENV says (no stack or message leaks).
     maskedErrors: { isDev: false },
     logging: logger,
@@ -299,6 +333,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       // A client that goes away stops its resolvers, upstream calls and streams.
       useExecutionCancellation(),
+      ...persisted.plugins,
       ...limitPlugins({ introspection: options.introspection !== false }),
       useBodyLimit(LIMITS.maxBodyBytes),
       ...(options.federationSdl === false ? [useFederationSdlOff()] : []),
@@ -352,6 +387,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     listWatcher,
     breaker,
     metrics,
+    persisted,
     announceDrain() {
       draining = true;
     },

@@ -1,5 +1,10 @@
 // Configuration: defaults, validation messages, and the launchers' exit code 2 on a bad value.
+
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
 
@@ -19,6 +24,7 @@ describe('config', () => {
       introspection: true,
       federationSdl: true,
       corsOrigins: [],
+      persistedDocuments: { documents: new Map(), only: false, maxRegistered: 1000 },
       upstreamConcurrencyPerCredential: 32,
       responseCacheTtlMs: 0,
       shareCallsInFlight: true,
@@ -128,6 +134,43 @@ describe('config', () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim()).toBe(
       'jobs-gateway: Invalid SIMULATOR_PORT ("abc"): must be a whole number between 0 and 65535',
+    );
+  });
+});
+
+describe('persisted documents', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'manifest-'));
+  const write = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+  const text = '{ jobs { edges { cursor } } }';
+  const id = createHash('sha256').update(text).digest('hex');
+
+  it('reads manifests and checks every id against its text', () => {
+    const good = write('good.json', { [id]: text });
+    expect(
+      loadConfig({ PERSISTED_DOCUMENTS: good, PERSISTED_DOCUMENTS_ONLY: 'true' }).persistedDocuments,
+    ).toEqual({
+      documents: new Map([[id, text]]),
+      only: true,
+      maxRegistered: 1000,
+    });
+    const wrong = write('wrong.json', { [id]: `${text} ` });
+    expect(() => loadConfig({ PERSISTED_DOCUMENTS: wrong })).toThrow(
+      `Invalid PERSISTED_DOCUMENTS: ${wrong}: ${id} is not the sha256 of its document`,
+    );
+    expect(() =>
+      loadConfig({ PERSISTED_DOCUMENTS: write('prefixed.json', { [`sha256:${id}`]: text }) }),
+    ).toThrow(/is not a sha256 id/);
+    expect(() => loadConfig({ PERSISTED_DOCUMENTS: write('broken.json', '{') })).toThrow(/is not JSON/);
+    expect(() => loadConfig({ PERSISTED_DOCUMENTS: join(dir, 'missing.json') })).toThrow(/cannot be read/);
+  });
+
+  it('needs a manifest for trusted mode', () => {
+    expect(() => loadConfig({ PERSISTED_DOCUMENTS_ONLY: 'true' })).toThrow(
+      /Invalid PERSISTED_DOCUMENTS_ONLY: trusted mode needs the manifest/,
     );
   });
 });

@@ -35,6 +35,8 @@ export interface SseStreamOptions {
   reservationTtlMs?: number;
   /** Keyed fingerprints of credentials (the gateway's, or one with a random per-process secret). */
   fingerprint?: Fingerprinter;
+  /** The text to run for the params received (persisted documents), or the error that refuses them. */
+  resolveDocument?: (params: { query?: unknown; extensions?: unknown }) => string | GraphQLError;
 }
 
 export const STREAM_LIMITS = {
@@ -206,14 +208,16 @@ export function useGraphQLStream(options: SseStreamOptions): SseStreamPlugin {
             const token = tokenOf(raw.headers, raw.url);
             const reservation = token ? reservations.get(token) : undefined;
             if (reservation) reservation.operations++;
+            const text = options.resolveDocument ? options.resolveDocument(params) : params.query;
+            if (typeof text !== 'string') return refused([text]) as never;
             const enveloped = yoga.getEnveloped({
               ...(serverContexts.get(raw) as object | undefined),
               request: raw,
-              params,
+              params: { ...params, query: text },
             });
             let document: ReturnType<typeof enveloped.parse>;
             try {
-              document = enveloped.parse(params.query);
+              document = enveloped.parse(text);
             } catch (error) {
               return refused([error]) as never;
             }

@@ -33,10 +33,13 @@ export async function prepareOperation(
     headers: headers.headers,
     signal: controller.signal,
   });
-  const enveloped = gateway.yoga.getEnveloped({ request, params: payload });
+  // The text to run: the query sent, or the persisted document its id names (trusted mode holds here too).
+  const text = gateway.persisted.resolve(payload);
+  if (typeof text !== 'string') return [wireError(text)];
+  const enveloped = gateway.yoga.getEnveloped({ request, params: { ...payload, query: text } });
   let document: DocumentNode;
   try {
-    document = enveloped.parse(payload.query);
+    document = enveloped.parse(text);
   } catch (error) {
     if (error instanceof GraphQLError) return [wireError(error)];
     throw error;
