@@ -4,6 +4,7 @@
 // codegen` first reprints schema/schema.graphql from the code.
 import { createHash } from 'node:crypto';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 /** Plain sha256 hex of the document text: the id Apollo's persisted queries send as `sha256Hash`. */
 const sha256 = (document: string) => createHash('sha256').update(document).digest('hex');
@@ -25,6 +26,9 @@ const config: CodegenConfig = {
     'examples/web/src/gql/': {
       documents: ['examples/web/src/**/*.{ts,tsx}', '!examples/web/src/gql/**'],
       preset: 'client',
+      // __typename in every selection, as Apollo Client's cache adds it: the document an id names is then
+      // exactly what the client would have sent as text (and the cache can normalise the answer).
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       config: {
         scalars: { DateTime: 'string' },
         enumsAsTypes: true,

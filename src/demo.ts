@@ -1,7 +1,7 @@
 // `npm run demo`: the upstream simulator and the gateway wired to it, in one process, nothing to set up.
 // It stops like `npm start` (lifecycle.ts): one drain however many Ctrl+C or SIGTERM arrive.
 import { ConfigError, loadConfig, loadDotEnv, loadOrExit, loadSimulatorConfig } from './config';
-import { buildExampleApp, EXAMPLE_APP_PATH, withExampleApp } from './example-app';
+import { buildExampleApp, EXAMPLE_APP_PATH, exampleAppManifest, withExampleApp } from './example-app';
 import { createHttpServer, exitOnListenError, listenOrExit } from './http';
 import { drainOnSignal, exitOnFatalErrors } from './lifecycle';
 import { createLogger } from './logger';
@@ -51,6 +51,8 @@ const endpoint = config.apiVersion === 'v1' ? '/v1/list-jobs' : '/v2/jobs';
 const gateway = createGateway({
   ...gatewayOptionsFrom(config),
   cursorSecret: Buffer.from(config.cursorSecret ?? DEMO_ONLY_CURSOR_SECRET, 'utf8'),
+  // The example app's operations by id (not trusted mode: GraphiQL runs any document).
+  persistedDocuments: new Map([...exampleAppManifest(), ...config.persistedDocuments.documents]),
   upstreamUrl: upstream.url,
   graphiql: true,
   introspection: true,

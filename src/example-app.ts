@@ -5,11 +5,18 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import sirv from 'sirv';
+import { readManifests } from './persisted/manifest';
+import { LIMITS } from './plugins/limits';
 
 export const EXAMPLE_APP_PATH = '/app/';
 export const EXAMPLE_APP_ROOT = resolve(import.meta.dirname, '../examples/web');
 /** The manifest of the app's operations that `npm run codegen` writes (persisted documents). */
 export const EXAMPLE_APP_MANIFEST = join(EXAMPLE_APP_ROOT, 'src/gql/persisted-documents.json');
+
+/** The app's persisted documents (what its clients send by id); none when the manifest is not there. */
+export function exampleAppManifest(path = EXAMPLE_APP_MANIFEST): Map<string, string> {
+  return existsSync(path) ? readManifests([path], LIMITS.maxDocumentChars) : new Map();
+}
 
 function newestChange(path: string): number {
   const stats = statSync(path);

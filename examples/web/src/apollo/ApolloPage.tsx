@@ -2,7 +2,7 @@
 // the live "Active jobs" panel.
 import { CombinedGraphQLErrors } from '@apollo/client';
 import { ApolloProvider, useQuery, useSubscription } from '@apollo/client/react';
-import { useEffect, useMemo, useState } from 'react';
+import { useState } from 'react';
 import { ActiveJobs } from '../components/ActiveJobs';
 import { JobsTable } from '../components/JobsTable';
 import { ProblemBanner } from '../components/ProblemBanner';
@@ -13,6 +13,7 @@ import type { JobRowFragment } from '../gql/graphql';
 import { applyJobsChange, EMPTY_LIVE_LIST, type LiveList } from '../live-list';
 import { ActiveJobsSubscription, JobsPageQuery, JobUpdatedSubscription } from '../operations';
 import type { Settings } from '../settings';
+import { useSetup } from '../use-setup';
 import { createApolloSetup } from './client';
 
 export const PAGE_SIZE = 25;
@@ -27,8 +28,8 @@ function problemOf(error: unknown): Problem {
 }
 
 export function ApolloPage({ settings }: { settings: Settings }) {
-  const setup = useMemo(() => createApolloSetup(settings), [settings]);
-  useEffect(() => () => setup.dispose(), [setup]);
+  const setup = useSetup(createApolloSetup, settings);
+  if (!setup) return null;
   return (
     <ApolloProvider client={setup.client}>
       <div className="layout">

@@ -10,7 +10,10 @@ export function ActiveJobs({ list, error }: { list: LiveList | undefined; error:
       <ul>
         {list?.jobs.map((job) => (
           <li key={job.jobId} data-testid="active-job" data-job-id={job.jobId} data-state={job.state}>
-            <span className="mono">{job.jobId}</span> {job.state}
+            <span className="mono" title={job.jobId}>
+              {job.jobId}
+            </span>{' '}
+            {job.state}
           </li>
         ))}
       </ul>

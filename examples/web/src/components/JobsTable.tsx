@@ -45,11 +45,13 @@ export function JobsTable({ rows, hasNextPage, loading, onLoadMore, renderBadge 
         {rows.map((job, index) => (
           <tr key={job.id} data-testid="job-row" data-job-id={job.jobId} data-state={job.state}>
             <td>{index + 1}</td>
-            <td className="mono">{job.jobId}</td>
+            <td className="mono" title={job.jobId}>
+              {job.jobId}
+            </td>
             <td>{job.type}</td>
             <td data-testid="job-state">{job.state}</td>
             <td>{job.corpusKeys.join(', ')}</td>
-            <td>{job.createdAt?.replace('T', ' ').replace('Z', '')}</td>
+            <td className="when">{job.createdAt?.replace('T', ' ').replace('Z', '')}</td>
             <td>{renderBadge(job)}</td>
           </tr>
         ))}

@@ -12,6 +12,7 @@ import type { ActiveJobsSubscription as ActiveJobsEvent, JobRowFragment } from '
 import { applyJobsChange, EMPTY_LIVE_LIST, type LiveList } from '../live-list';
 import { ActiveJobsSubscription, JobsPageQuery, JobUpdatedSubscription } from '../operations';
 import type { Settings } from '../settings';
+import { useSetup } from '../use-setup';
 import { createUrqlSetup } from './client';
 
 export const PAGE_SIZE = 25;
@@ -24,8 +25,8 @@ function problemOf(error: CombinedError): Problem {
 }
 
 export function UrqlPage({ settings }: { settings: Settings }) {
-  const setup = useMemo(() => createUrqlSetup(settings), [settings]);
-  useEffect(() => () => setup.dispose(), [setup]);
+  const setup = useSetup(createUrqlSetup, settings);
+  if (!setup) return null;
   return (
     <Provider value={setup.client}>
       <div className="layout">
