@@ -1,4 +1,5 @@
-// The browser end-to-end suite (`npm run test:e2e`): GraphiQL in Debian's Chromium through playwright-core.
+// The browser end-to-end suite (`npm run test:e2e`): GraphiQL, the example app and the docs' client
+// snippets in Debian's Chromium through playwright-core.
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
@@ -12,5 +13,7 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 90_000,
     pool: 'forks',
+    // dist/ (the gateway a restart test runs) and the example app, built once before the browser tests.
+    globalSetup: ['test/support/build.ts'],
   },
 });

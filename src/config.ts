@@ -65,6 +65,22 @@ const envSchema = z.object({
       'must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path), or *',
     )
     .optional(),
+  CORS_ALLOW_HEADERS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (names) => names.every((name) => /^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(name)),
+      'must be a comma-separated list of header names such as x-tenant,sentry-trace (letters, digits, - and the other token characters, at most 64 each)',
+    )
+    .refine((names) => names.length <= 50, 'must name at most 50 headers')
+    .optional(),
   PERSISTED_DOCUMENTS: z
     .string()
     .trim()
@@ -129,6 +145,8 @@ export interface Config {
   federationSdl: boolean;
   /** Browser origins allowed to call the gateway (CORS, never with credentials); empty: CORS off. */
   corsOrigins: string[];
+  /** Request headers allowed cross-origin besides the defaults (x-api-key, authorization, tracing, …). */
+  corsAllowHeaders: string[];
   /**
    * Persisted documents: the manifests' documents by sha256 id, trusted mode (only those run), and how many
    * documents automatic persisted queries may register.
@@ -246,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     federationSdl: e.FEDERATION_SDL,
     corsOrigins: e.CORS_ORIGINS ?? [],
+    corsAllowHeaders: e.CORS_ALLOW_HEADERS ?? [],
     persistedDocuments: persistedDocumentsFrom(
       e.PERSISTED_DOCUMENTS ?? [],
       e.PERSISTED_DOCUMENTS_ONLY,

@@ -9,16 +9,19 @@ import { type Logger, silentLogger } from './logger';
 import { createMetrics, type GatewayMetrics, useGatewayPrometheus } from './metrics';
 import { createCursorCodec } from './pagination/cursor';
 import { useBodyLimit } from './plugins/body-limit';
+import { type CorsPolicy, createCorsPolicy } from './plugins/cors';
 import { createDocumentCache } from './plugins/document-cache';
 import { useFederationSdlOff } from './plugins/federation-sdl';
 import { useGraphiQLOffPage } from './plugins/graphiql-off';
 import { useInputErrorCodes } from './plugins/input-errors';
 import { LIMITS, limitPlugins } from './plugins/limits';
+import { useNotAcceptableExplained } from './plugins/not-acceptable';
 import {
   checkManifest,
   createPersistedDocuments,
   type PersistedDocuments,
 } from './plugins/persisted-documents';
+
 import { useReadiness } from './plugins/readiness';
 import { useRequestLog } from './plugins/request-log';
 import { useGraphQLStream } from './plugins/sse-stream';
@@ -81,6 +84,8 @@ export interface GatewayOptions {
   persistedQueriesMax?: number;
   /** Browser origins allowed by CORS (never with credentials); empty or absent: CORS off. */
   corsOrigins?: readonly string[];
+  /** Request headers allowed cross-origin besides the defaults (plugins/cors.ts). */
+  corsAllowHeaders?: readonly string[];
   /** Prometheus metrics at /metrics (default on); false turns them off. */
   metrics?: boolean;
   /** Largest upstream response body read (default 16 MiB); a larger one is UPSTREAM_ERROR. */
@@ -122,6 +127,8 @@ export interface Gateway {
   metrics: GatewayMetrics | undefined;
   /** Persisted documents: what graphql-ws and graphql-sse operations resolve their document with. */
   persisted: PersistedDocuments;
+  /** The origin policy, also for the WebSocket upgrade. */
+  cors: CorsPolicy;
   /** The first step of a graceful shutdown (lifecycle.ts): /ready answers 503; everything is still served. */
   announceDrain(): void;
   /**
@@ -132,19 +139,6 @@ export interface Gateway {
   /** Drains, ends every watch left (jobUpdated, jobsChanged: SHUTTING_DOWN), then releases upstream sockets. */
   close(): Promise<void>;
 }
-
-/** Request headers a browser may send cross-origin (credentials travel as headers, not cookies). */
-const CORS_HEADERS = [
-  'content-type',
-  'accept',
-  'x-api-key',
-  'authorization',
-  'customer-id',
-  'x-request-id',
-  'x-graphql-event-stream-token',
-  'x-graphql-yoga-csrf',
-  'apollo-require-preflight',
-];
 
 export const DEFAULT_QUERY = `# jobs-gateway: Vectara background jobs over GraphQL.
 # Credentials: set x-api-key (or Authorization: Bearer …) in the Headers tab below (plus customer-id on Vectara API v1).
@@ -190,6 +184,7 @@ export function gatewayOptionsFrom(config: Config): Omit<GatewayOptions, 'upstre
     federationSdl: config.federationSdl,
     cursorSecret: config.cursorSecret ? Buffer.from(config.cursorSecret, 'utf8') : undefined,
     corsOrigins: config.corsOrigins,
+    corsAllowHeaders: config.corsAllowHeaders,
     persistedDocuments: config.persistedDocuments.documents,
     persistedDocumentsOnly: config.persistedDocuments.only,
     persistedQueriesMax: config.persistedDocuments.maxRegistered,
@@ -292,6 +287,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       : Object.entries(options.persistedDocuments ?? {}),
   );
   checkManifest(manifest, schema);
+  const cors = createCorsPolicy({
+    origins: options.corsOrigins ?? [],
+    allowHeaders: options.corsAllowHeaders,
+    logger,
+  });
   const persisted = createPersistedDocuments({
     documents: manifest,
     only: options.persistedDocumentsOnly ?? false,
@@ -319,18 +319,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxRequestBodySize: false,
     // Parsed documents are cached only for query texts of a sane size (see document-cache.ts).
     parserAndValidationCache: { documentCache: createDocumentCache(), errorCache: createDocumentCache() },
-    // No reflected origins: CORS only for the configured origins, and never with credentials (cookies);
-    // browsers send x-api-key / Authorization as ordinary headers.
-    cors: options.corsOrigins?.length
-      ? {
-          origin: [...options.corsOrigins],
-          credentials: false,
-          methods: ['GET', 'POST', 'PUT', 'DELETE'],
-          allowedHeaders: CORS_HEADERS,
-          maxAge: 600,
-        }
-      : false,
+    // CORS is plugins/cors.ts's (the same origin policy serves the WebSocket upgrade).
+    cors: false,
     plugins: [
+      // First: a preflight is answered (or refused, saying why) before anything else looks at it.
+      cors.plugin,
+      useNotAcceptableExplained(),
       // A client that goes away stops its resolvers, upstream calls and streams.
       useExecutionCancellation(),
       ...persisted.plugins,
@@ -388,6 +382,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     breaker,
     metrics,
     persisted,
+    cors,
     announceDrain() {
       draining = true;
     },

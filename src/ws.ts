@@ -162,6 +162,12 @@ export function attachWebSocket(
     path,
     maxPayload: LIMITS.maxBodyBytes,
     handleProtocols,
+    // Browsers do not apply CORS to WebSockets: the upgrade meets the same origin policy as HTTP.
+    verifyClient: ({ req }, done) => {
+      const refusal = gateway.cors.upgradeRefusal(req.headers);
+      if (refusal) done(false, 403, refusal);
+      else done(true);
+    },
     // ws 8.23's own bound on a close handshake (not in @types/ws yet).
     ...({ closeTimeout: limits.closeTimeoutMs } as object),
   });

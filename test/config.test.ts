@@ -24,6 +24,7 @@ describe('config', () => {
       introspection: true,
       federationSdl: true,
       corsOrigins: [],
+      corsAllowHeaders: [],
       persistedDocuments: { documents: new Map(), only: false, maxRegistered: 1000 },
       upstreamConcurrencyPerCredential: 32,
       responseCacheTtlMs: 0,
@@ -171,6 +172,18 @@ describe('persisted documents', () => {
   it('needs a manifest for trusted mode', () => {
     expect(() => loadConfig({ PERSISTED_DOCUMENTS_ONLY: 'true' })).toThrow(
       /Invalid PERSISTED_DOCUMENTS_ONLY: trusted mode needs the manifest/,
+    );
+  });
+});
+
+describe('CORS_ALLOW_HEADERS', () => {
+  it('takes header names, lower-cased, and refuses anything else', () => {
+    expect(loadConfig({ CORS_ALLOW_HEADERS: 'X-Tenant, sentry-trace' }).corsAllowHeaders).toEqual([
+      'x-tenant',
+      'sentry-trace',
+    ]);
+    expect(() => loadConfig({ CORS_ALLOW_HEADERS: 'x-tenant, bad header' })).toThrow(
+      /Invalid CORS_ALLOW_HEADERS.*comma-separated list of header names/,
     );
   });
 });

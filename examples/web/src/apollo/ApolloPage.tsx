@@ -2,7 +2,7 @@
 // the live "Active jobs" panel.
 import { CombinedGraphQLErrors } from '@apollo/client';
 import { ApolloProvider, useQuery, useSubscription } from '@apollo/client/react';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { ActiveJobs } from '../components/ActiveJobs';
 import { JobsTable } from '../components/JobsTable';
 import { ProblemBanner } from '../components/ProblemBanner';
@@ -51,8 +51,11 @@ function JobsList() {
   const connection = data?.jobs;
   const shown = problem ?? (error ? problemOf(error) : undefined);
 
+  // One page at a time: the scroll sentinel and the button may both ask for the same page.
+  const fetching = useRef(false);
   async function loadMore() {
-    if (!connection?.pageInfo.endCursor) return;
+    if (!connection?.pageInfo.endCursor || fetching.current) return;
+    fetching.current = true;
     try {
       await fetchMore({ variables: { after: connection.pageInfo.endCursor } });
     } catch (failure) {
@@ -60,6 +63,8 @@ function JobsList() {
       // A cursor the gateway no longer accepts: start the list over instead of leaving it stuck.
       if (next.reloadList) await refetch();
       setProblem(next);
+    } finally {
+      fetching.current = false;
     }
   }
 
