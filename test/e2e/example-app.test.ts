@@ -56,7 +56,7 @@ interface TestGateway {
 function counting(listener: RequestListener, counts: Counts): RequestListener {
   return (request, response) => {
     if (request.method === 'OPTIONS') counts.preflights++;
-    else if (request.method === 'POST' && request.url?.startsWith('/graphql')) counts.posts++;
+    else if (request.method === 'POST' && request.url === '/graphql') counts.posts++;
     listener(request, response);
   };
 }
@@ -186,20 +186,21 @@ describe.each(CLIENTS)('the example app, %s page, cross-origin', (client) => {
     try {
       const started = performance.now();
       await watched.page.goto(appUrl(gateway.origin, client));
-      await watched.page.locator('[data-testid=row-count]').waitFor();
-      await watched.page.selectOption('[data-testid=state-filter]', 'all');
       await watched.page.locator('[data-testid=job-row]').first().waitFor();
       const firstRowsMs = Math.round(performance.now() - started);
+      await scrollToEnd(watched.page);
       const before = { ...gateway.counts };
+      await watched.page.selectOption('[data-testid=state-filter]', 'all');
       await scrollToEnd(watched.page);
       const ids = await rowIds(watched.page);
       const expected = simulatorList();
-      expect(expected.length).toBe(316);
+      // The demo account's 316 jobs, plus those the live tests added.
+      expect(expected.length).toBeGreaterThanOrEqual(316);
       expect(ids).toEqual(expected);
       expect(new Set(ids).size).toBe(ids.length);
       const pages = Math.ceil(expected.length / 25);
-      // The first page of "all" was fetched before `before`; each later page is one POST (by id).
-      expect(gateway.counts.posts - before.posts).toBe(pages - 1);
+      // Each page of "all" is one POST (by id; the manifest knows every operation of the app).
+      expect(gateway.counts.posts - before.posts).toBe(pages);
       expect(gateway.counts.preflights).toBeLessThanOrEqual(2);
       reportFigure(`example app walk (${client})`, {
         rows: ids.length,
@@ -319,42 +320,46 @@ describe.each(CLIENTS)('the example app, %s page, across a gateway restart', (cl
   it('keeps loading pages and the badge keeps following the job', async () => {
     const port = await freePort();
     gateway = await startReplica(port);
-    const watched = await openWatchedPage(browser);
+    // One tab watches a new job (it is in the short list of active jobs); another has loaded the first
+    // page of every job, so that its next page asks with a cursor the first process made.
+    const watching = await openWatchedPage(browser);
+    const paging = await openWatchedPage(browser);
     const job = simulator.addJob({ queuedForSecs: 60, runForSecs: 60, finalState: 'FAILED' });
     const jobId = `job_${job.id}`;
     try {
-      await watched.page.goto(appUrl(gateway.url, client));
-      await watched.page.locator('[data-testid=row-count]').waitFor();
-      await watched.page.selectOption('[data-testid=state-filter]', 'all');
-      await expect.poll(() => rowIds(watched.page).then((ids) => ids.length)).toBeGreaterThanOrEqual(25);
-      await scrollToEnd(watched.page);
-      const row = watched.page.locator(`[data-testid=job-row][data-job-id="${jobId}"]`);
+      await watching.page.goto(appUrl(gateway.url, client));
+      const row = watching.page.locator(`[data-testid=job-row][data-job-id="${jobId}"]`);
       await row.locator('[data-testid=watch]').click();
       const badge = row.locator('[data-testid=live-badge]');
       await expect.poll(() => badge.getAttribute('data-state')).toBe('QUEUED');
-      // Back to a list of one page, so that "load more" runs on a cursor made by the first process.
-      await watched.page.selectOption('[data-testid=state-filter]', 'completed');
-      await watched.page.locator('[data-testid=job-row]').first().waitFor();
+      await paging.page.goto(appUrl(gateway.url, client));
+      await paging.page.locator('[data-testid=job-row]').first().waitFor();
+      await paging.page.selectOption('[data-testid=state-filter]', 'completed');
+      await expect.poll(() => rowIds(paging.page).then((ids) => ids.length)).toBeGreaterThanOrEqual(25);
 
       gateway.signal('SIGTERM');
       expect((await gateway.exited).code).toBe(0);
       gateway = await startReplica(port);
 
+      await scrollToEnd(paging.page);
+      expect(await rowIds(paging.page), await paging.page.locator('main').textContent()).toEqual(
+        simulatorList(['COMPLETED']),
+      );
       now += 61_000;
-      await scrollToEnd(watched.page);
-      expect(await rowIds(watched.page)).toEqual(simulatorList(['COMPLETED']));
-      await watched.page.selectOption('[data-testid=state-filter]', 'all');
       await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('STARTED');
       now += 61_000;
       await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('FAILED');
-      // A restart is not an error the user has to see: Chromium logs the dropped socket at most.
-      const unexpected = watched.errors.filter(
-        (error) => !/WebSocket connection to|ERR_CONNECTION_REFUSED|Failed to load resource/.test(error),
-      );
-      expect(unexpected).toEqual([]);
-      expect(watched.external).toEqual([]);
+      // A restart is not an error the user has to see: Chromium logs the dropped connections at most.
+      for (const { errors, external } of [watching, paging]) {
+        const unexpected = errors.filter(
+          (error) => !/WebSocket connection to|ERR_CONNECTION_REFUSED|Failed to load resource/.test(error),
+        );
+        expect(unexpected).toEqual([]);
+        expect(external).toEqual([]);
+      }
     } finally {
-      await watched.page.close();
+      await watching.page.close();
+      await paging.page.close();
       gateway?.kill();
       await loadStates();
     }

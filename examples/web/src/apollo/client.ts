@@ -1,8 +1,10 @@
-// Apollo Client 4 for the gateway: queries over HTTP (persisted ids first), subscriptions over graphql-ws
+// Apollo Client 4 for the gateway: queries over HTTP (persisted ids first, a failed connection retried with
+// backoff: a gateway restart is a blip, not an error on screen), subscriptions over graphql-ws
 // (reconnecting forever, so a gateway restart only pauses them), and a cache that merges the pages of
 // `jobs` per filter (relayStylePagination keyed by `filter`: each filter is its own list).
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { RetryLink } from '@apollo/client/link/retry';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { OperationTypeNode } from 'graphql';
@@ -33,7 +35,14 @@ export function createApolloSetup(settings: Settings): ApolloSetup {
   const link = ApolloLink.split(
     ({ operationType }) => operationType === OperationTypeNode.SUBSCRIPTION,
     new GraphQLWsLink(sockets),
-    ApolloLink.from([persisted, http]),
+    ApolloLink.from([
+      new RetryLink({
+        delay: { initial: 300, max: 5000 },
+        attempts: { max: 6, retryIf: (error) => !CombinedGraphQLErrors.is(error) },
+      }),
+      persisted,
+      http,
+    ]),
   );
   const client = new ApolloClient({
     link,

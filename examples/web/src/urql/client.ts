@@ -1,9 +1,11 @@
 // urql for the gateway: graphcache merges the pages of `jobs` (relayPagination), queries go as POST with
-// their persisted id first (no CORS preflight per page, as GET URLs would each need), and subscriptions
+// their persisted id first (no CORS preflight per page, as GET URLs would each need) and are retried with
+// backoff when the connection fails (a gateway restart is a blip, not an error on screen), and subscriptions
 // travel over SSE with graphql-sse (/graphql/stream), reconnecting after a gateway restart.
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { relayPagination } from '@urql/exchange-graphcache/extras';
 import { persistedExchange } from '@urql/exchange-persisted';
+import { retryExchange } from '@urql/exchange-retry';
 import { createClient as createSseClient } from 'graphql-sse';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import { persistedId } from '../persisted';
@@ -34,6 +36,7 @@ export function createUrqlSetup(settings: Settings): UrqlSetup {
         keys: { JobConnection: unkeyed, JobEdge: unkeyed, PageInfo: unkeyed, JobsChange: unkeyed },
         resolvers: { Query: { jobs: relayPagination() } },
       }),
+      retryExchange({ initialDelayMs: 300, maxDelayMs: 5000, maxNumberAttempts: 6 }),
       persistedExchange({
         preferGetForPersistedQueries: false,
         generateHash: async (_query, document) => persistedId(document),
