@@ -342,7 +342,7 @@ describe.each(CLIENTS)('the example app, %s page, across a gateway restart', (cl
       gateway = await startReplica(port);
 
       await scrollToEnd(paging.page);
-      expect(await rowIds(paging.page), await paging.page.locator('main').textContent()).toEqual(
+      expect(await rowIds(paging.page), (await paging.page.locator('main').textContent()) ?? '').toEqual(
         simulatorList(['COMPLETED']),
       );
       now += 61_000;
