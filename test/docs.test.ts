@@ -1,6 +1,7 @@
 // The documentation cannot drift from what works: every relative link and #anchor in README.md,
 // CONTRIBUTING.md and docs/*.md resolves; every ```ts block type-checks as a module with the project's
-// TypeScript; every ```sh block that calls the demo with curl runs against a real demo stack (the simulator
+// TypeScript (blocks that name a file, ```ts file=NAME.ts, together with their page's other named files, so
+// a frontend's files compile as one project); every ```sh block that calls the demo with curl runs against a real demo stack (the simulator
 // and the gateway listening on free loopback ports) and prints GraphQL responses with `data` and no
 // `errors` (or errors, when its info string says `errors`). Conventions: CONTRIBUTING.md, "Docs snippets".
 import { spawn } from 'node:child_process';
@@ -23,6 +24,7 @@ import {
   jsonValues,
   links,
   read,
+  snippetFile,
 } from './support/docs';
 
 const files = docFiles();
@@ -107,8 +109,13 @@ describe('docs: TypeScript snippets', () => {
     const folder = join('test-output', `docs-snippets-${process.pid}`);
     mkdirSync(folder, { recursive: true });
     try {
+      // A block that names its file (`ts file=apollo-client.ts`) is written under that name in its page's
+      // folder, beside the page's other named files: together they must compile, imports included.
       const names = snippets.map((block) => {
-        const name = join(folder, `${block.file.replace(/[^a-z0-9]+/gi, '-')}-${block.line}.ts`);
+        const page = block.file.replace(/[^a-z0-9]+/gi, '-');
+        const declared = snippetFile(block);
+        const name = declared ? join(folder, page, declared) : join(folder, `${page}-${block.line}.ts`);
+        mkdirSync(dirname(name), { recursive: true });
         writeFileSync(name, block.code);
         return name;
       });

@@ -12,7 +12,8 @@ export function docFiles(): string[] {
         .sort()
         .map((name) => join('docs', name))
     : [];
-  return ['README.md', ...(existsSync('CONTRIBUTING.md') ? ['CONTRIBUTING.md'] : []), ...pages];
+  const more = ['CONTRIBUTING.md', 'examples/web/README.md'].filter((file) => existsSync(file));
+  return ['README.md', ...more, ...pages];
 }
 
 export interface CodeBlock {
@@ -49,6 +50,25 @@ export function codeBlocks(file: string, text: string): CodeBlock[] {
     i = j;
   }
   return blocks;
+}
+
+/**
+ * The file a block declares itself to be (info string `ts file=apollo-client.ts`): blocks of one page that
+ * name files form one small project, written side by side so that they import each other.
+ */
+export function snippetFile(block: CodeBlock): string | undefined {
+  const flag = block.flags.find((word) => word.startsWith('file='));
+  return flag?.slice('file='.length);
+}
+
+/** A page's named files, in order (their names as declared; the last block of a name wins). */
+export function snippetFiles(file: string, text: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const block of codeBlocks(file, text)) {
+    const name = snippetFile(block);
+    if (name) files.set(name, block.code);
+  }
+  return files;
 }
 
 /** The text outside fenced code blocks and inline code spans (where links and headings live). */
