@@ -5,11 +5,10 @@ import { ApolloProvider, useQuery, useSubscription } from '@apollo/client/react'
 import { useRef, useState } from 'react';
 import { ActiveJobs } from '../components/ActiveJobs';
 import { JobsTable } from '../components/JobsTable';
+import { LiveBadge, WatchedBadge } from '../components/LiveBadge';
 import { ProblemBanner } from '../components/ProblemBanner';
-import { StateBadge } from '../components/StateBadge';
 import { STATE_CHOICES, StateFilter } from '../components/StateFilter';
 import { describeProblem, type Problem } from '../errors';
-import type { JobRowFragment } from '../gql/graphql';
 import { applyJobsChange, EMPTY_LIVE_LIST, type LiveList } from '../live-list';
 import { ActiveJobsSubscription, JobsPageQuery, JobUpdatedSubscription } from '../operations';
 import type { Settings } from '../settings';
@@ -94,29 +93,16 @@ function JobsList() {
         hasNextPage={connection?.pageInfo.hasNextPage ?? false}
         loading={loading}
         onLoadMore={() => void loadMore()}
-        renderBadge={(job) => <LiveBadge job={job} />}
+        renderBadge={(job) => <LiveBadge job={job} Watched={WatchedJob} />}
       />
     </section>
-  );
-}
-
-/** A terminal job's state as it is; for a running one, a "Watch" button that subscribes to `jobUpdated`. */
-function LiveBadge({ job }: { job: JobRowFragment }) {
-  const [watching, setWatching] = useState(false);
-  if (watching) return <WatchedJob jobId={job.jobId} />;
-  if (job.isTerminal) return <StateBadge state={job.state} live={false} />;
-  return (
-    <button type="button" onClick={() => setWatching(true)} data-testid="watch">
-      Watch
-    </button>
   );
 }
 
 function WatchedJob({ jobId }: { jobId: string }) {
   // The event updates the cached Job too (normalised by `id`), so its row changes with the badge.
   const { data, error } = useSubscription(JobUpdatedSubscription, { variables: { jobId } });
-  if (error) return <span className="problem">{problemOf(error).text}</span>;
-  return <StateBadge state={data?.jobUpdated.state ?? 'CONNECTING'} live={!data?.jobUpdated.isTerminal} />;
+  return <WatchedBadge update={data?.jobUpdated} problem={error ? problemOf(error).text : undefined} />;
 }
 
 function ActiveJobsLive() {

@@ -4,11 +4,11 @@ import { useEffect, useMemo, useState } from 'react';
 import { type CombinedError, Provider, useQuery, useSubscription } from 'urql';
 import { ActiveJobs } from '../components/ActiveJobs';
 import { JobsTable } from '../components/JobsTable';
+import { LiveBadge, WatchedBadge } from '../components/LiveBadge';
 import { ProblemBanner } from '../components/ProblemBanner';
-import { StateBadge } from '../components/StateBadge';
 import { STATE_CHOICES, StateFilter } from '../components/StateFilter';
 import { describeProblem, type Problem } from '../errors';
-import type { ActiveJobsSubscription as ActiveJobsEvent, JobRowFragment } from '../gql/graphql';
+import type { ActiveJobsSubscription as ActiveJobsEvent } from '../gql/graphql';
 import { applyJobsChange, EMPTY_LIVE_LIST, type LiveList } from '../live-list';
 import { ActiveJobsSubscription, JobsPageQuery, JobUpdatedSubscription } from '../operations';
 import type { Settings } from '../settings';
@@ -85,28 +85,16 @@ function JobsList() {
         onLoadMore={() => {
           if (connection?.pageInfo.endCursor) setAfter(connection.pageInfo.endCursor);
         }}
-        renderBadge={(job) => <LiveBadge job={job} />}
+        renderBadge={(job) => <LiveBadge job={job} Watched={WatchedJob} />}
       />
     </section>
-  );
-}
-
-function LiveBadge({ job }: { job: JobRowFragment }) {
-  const [watching, setWatching] = useState(false);
-  if (watching) return <WatchedJob jobId={job.jobId} />;
-  if (job.isTerminal) return <StateBadge state={job.state} live={false} />;
-  return (
-    <button type="button" onClick={() => setWatching(true)} data-testid="watch">
-      Watch
-    </button>
   );
 }
 
 function WatchedJob({ jobId }: { jobId: string }) {
   // graphcache writes the event's Job (keyed by `id`), so its row changes with the badge.
   const [{ data, error }] = useSubscription({ query: JobUpdatedSubscription, variables: { jobId } });
-  if (error) return <span className="problem">{problemOf(error).text}</span>;
-  return <StateBadge state={data?.jobUpdated.state ?? 'CONNECTING'} live={!data?.jobUpdated.isTerminal} />;
+  return <WatchedBadge update={data?.jobUpdated} problem={error ? problemOf(error).text : undefined} />;
 }
 
 function ActiveJobsLive() {
