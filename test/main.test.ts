@@ -1,6 +1,10 @@
 // The `npm start` entry point as a process: a bad environment exits 2 with one line; a good one serves
 // /health, and SIGTERM shuts it down cleanly (exit 0), letting in-flight requests finish first.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSimulator } from '../src/simulator/handler';
 import { listenSimulator } from '../src/simulator/server';
@@ -47,6 +51,11 @@ function watchBody(response: Response): { seen: Promise<void>; all: Promise<stri
   return { seen, all };
 }
 
+/** A manifest as codegen writes it: the sha256 of each document's text → the text. */
+function manifestOf(query: string): string {
+  return JSON.stringify({ [createHash('sha256').update(query).digest('hex')]: query });
+}
+
 describe('main', () => {
   it.each([
     ['PORT', 'abc'],
@@ -63,6 +72,41 @@ describe('main', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^jobs-gateway: Invalid ${name} `));
   });
+
+  it.each([
+    [
+      'a document the schema does not have',
+      () => manifestOf('{ nope }'),
+      /does not fit this gateway's schema/,
+    ],
+    ['a file that is not JSON', () => '{not json', /is not JSON/],
+    [
+      "an id that is not its text's sha256",
+      () => JSON.stringify({ ['0'.repeat(64)]: '{ __typename }' }),
+      /sha256/,
+    ],
+  ])(
+    'exits with code 2 and one line for a PERSISTED_DOCUMENTS manifest with %s',
+    (_name, content, message) => {
+      const dir = mkdtempSync(join(tmpdir(), 'jobs-gateway-manifest-'));
+      try {
+        const file = join(dir, 'persisted-documents.json');
+        writeFileSync(file, content());
+        const result = spawnSync(process.execPath, ENTRY, {
+          env: { ...process.env, PERSISTED_DOCUMENTS: file, LOG_LEVEL: 'silent' },
+          encoding: 'utf8',
+          timeout: 15_000,
+        });
+        expect(result.status).toBe(2);
+        const lines = result.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^jobs-gateway: Invalid PERSISTED_DOCUMENTS: /);
+        expect(lines[0]).toMatch(message);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('on SIGTERM lets an in-flight request finish before exiting', async () => {
     const sim = createSimulator();
