@@ -20,8 +20,10 @@ export function useStreamDrain(): StreamDrainPlugin {
   let ended = false;
   return {
     onResponse({ response, setResponse, fetchAPI }) {
+      // The content type first: reading `body` of a JSON answer would turn its string into a stream.
+      if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return;
       const body = response.body;
-      if (!body || !response.headers.get('content-type')?.startsWith('text/event-stream')) return;
+      if (!body) return;
       const reader = body.getReader();
       let closed = false;
       // An event is written in several chunks; the stream is only ever ended between two events.
