@@ -1,12 +1,12 @@
 // Configuration: defaults, validation messages, and the launchers' exit code 2 on a bad value.
 
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
+import { sha256Hex } from '../src/persisted/manifest';
 
 describe('config', () => {
   it('has the documented defaults', () => {
@@ -147,7 +147,7 @@ describe('persisted documents', () => {
     return path;
   };
   const text = '{ jobs { edges { cursor } } }';
-  const id = createHash('sha256').update(text).digest('hex');
+  const id = sha256Hex(text);
 
   it('reads manifests and checks every id against its text', () => {
     const good = write('good.json', { [id]: text });

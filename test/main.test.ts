@@ -1,11 +1,11 @@
 // The `npm start` entry point as a process: a bad environment exits 2 with one line; a good one serves
 // /health, and SIGTERM shuts it down cleanly (exit 0), letting in-flight requests finish first.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/persisted/manifest';
 import { createSimulator } from '../src/simulator/handler';
 import { listenSimulator } from '../src/simulator/server';
 import { listeningUrl } from './support/process';
@@ -51,9 +51,14 @@ function watchBody(response: Response): { seen: Promise<void>; all: Promise<stri
   return { seen, all };
 }
 
-/** A manifest as codegen writes it: the sha256 of each document's text → the text. */
-function manifestOf(query: string): string {
-  return JSON.stringify({ [createHash('sha256').update(query).digest('hex')]: query });
+/** `npm start`'s bundle run to its end with extra environment: its exit code and stderr's lines. */
+function runEntry(env: Record<string, string>): { status: number | null; lines: string[] } {
+  const result = spawnSync(process.execPath, ENTRY, {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  return { status: result.status, lines: result.stderr.trim().split('\n') };
 }
 
 describe('main', () => {
@@ -62,13 +67,8 @@ describe('main', () => {
     ['VECTARA_API_URL', 'not a url'],
     ['UPSTREAM_TIMEOUT_MS', '-1'],
   ])('exits with code 2 and one line when %s=%s', (name, value) => {
-    const result = spawnSync(process.execPath, ENTRY, {
-      env: { ...process.env, [name]: value },
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
-    expect(result.status).toBe(2);
-    const lines = result.stderr.trim().split('\n');
+    const { status, lines } = runEntry({ [name]: value });
+    expect(status).toBe(2);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^jobs-gateway: Invalid ${name} `));
   });
@@ -76,7 +76,7 @@ describe('main', () => {
   it.each([
     [
       'a document the schema does not have',
-      () => manifestOf('{ nope }'),
+      () => JSON.stringify({ [sha256Hex('{ nope }')]: '{ nope }' }),
       /does not fit this gateway's schema/,
     ],
     ['a file that is not JSON', () => '{not json', /is not JSON/],
@@ -92,13 +92,8 @@ describe('main', () => {
       try {
         const file = join(dir, 'persisted-documents.json');
         writeFileSync(file, content());
-        const result = spawnSync(process.execPath, ENTRY, {
-          env: { ...process.env, PERSISTED_DOCUMENTS: file, LOG_LEVEL: 'silent' },
-          encoding: 'utf8',
-          timeout: 15_000,
-        });
-        expect(result.status).toBe(2);
-        const lines = result.stderr.trim().split('\n');
+        const { status, lines } = runEntry({ PERSISTED_DOCUMENTS: file, LOG_LEVEL: 'silent' });
+        expect(status).toBe(2);
         expect(lines).toHaveLength(1);
         expect(lines[0]).toMatch(/^jobs-gateway: Invalid PERSISTED_DOCUMENTS: /);
         expect(lines[0]).toMatch(message);

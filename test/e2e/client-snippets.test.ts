@@ -2,34 +2,29 @@
 // Debian's Chromium against a real gateway on another origin: every page of the account arrives, in order,
 // each job once (a cache that did not merge pages would stop at the first), and a watched job's states
 // arrive over graphql-ws until it finishes. Only the gateway's address is changed from the docs.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpServer } from '../../src/http';
-import { createGateway, type Gateway } from '../../src/server';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
 import { listenSimulator, type RunningSimulator } from '../../src/simulator/server';
-import { attachWebSocket, type WebSocketEndpoint } from '../../src/ws';
 import { CUSTOMER_A } from '../support/accounts';
 import { launchBrowser, openWatchedPage } from '../support/browser';
 import { snippetFiles } from '../support/docs';
 import { reportFigure } from '../support/figures';
+import { type ServedGateway, serveGateway } from '../support/served-gateway';
 
 const DOC = 'docs/clients.md';
 let browser: Browser;
 let simulator: Simulator;
 let upstream: RunningSimulator;
-let gateway: Gateway;
-let gatewayServer: Server;
-let websocket: WebSocketEndpoint;
+let gateway: ServedGateway;
 let pageServer: Server;
 let pageOrigin: string;
 let now = Date.now();
-let posts = 0;
 const folder = join('test-output', `client-snippets-${process.pid}`);
 
 beforeAll(async () => {
@@ -38,18 +33,12 @@ beforeAll(async () => {
   pageServer = createServer();
   await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
   pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
-  gateway = createGateway({ upstreamUrl: upstream.url, corsOrigins: [pageOrigin], pollIntervalMs: 100 });
-  gatewayServer = createHttpServer((request, response) => {
-    if (request.method === 'POST') posts++;
-    gateway.yoga(request, response);
-  });
-  websocket = attachWebSocket(gatewayServer, gateway, {});
-  await new Promise<void>((resolve) => gatewayServer.listen(0, '127.0.0.1', resolve));
-  const gatewayHost = `127.0.0.1:${(gatewayServer.address() as AddressInfo).port}`;
+  gateway = await serveGateway({ upstreamUrl: upstream.url, corsOrigins: [pageOrigin], pollIntervalMs: 100 });
+  const gatewayHost = new URL(gateway.origin).host;
 
   // The docs' files as they are, but for the gateway's address; an entry that hands them to the test.
   mkdirSync(folder, { recursive: true });
-  const files = snippetFiles(DOC, (await import('node:fs')).readFileSync(DOC, 'utf8'));
+  const files = snippetFiles(DOC, readFileSync(DOC, 'utf8'));
   for (const name of ['gateway.ts', 'apollo-client.ts', 'apollo-jobs.ts']) {
     const code = files.get(name);
     if (!code) throw new Error(`${DOC} has no \`ts file=${name}\` block`);
@@ -84,13 +73,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  gateway?.drain();
-  await websocket?.drain();
-  for (const server of [pageServer, gatewayServer]) {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-  }
   await gateway?.close();
+  pageServer?.closeAllConnections();
+  await new Promise((resolve) => pageServer?.close(resolve));
   await upstream?.close();
   rmSync(folder, { recursive: true, force: true });
 });
@@ -101,7 +86,7 @@ describe("docs/clients.md's Apollo Client files in Chromium", () => {
     try {
       await watched.page.goto(pageOrigin);
       await watched.page.waitForFunction(() => 'snippets' in window);
-      const before = posts;
+      const before = gateway.counts.posts;
       const states = ['QUEUED', 'STARTED', 'COMPLETED', 'FAILED', 'ABORTED'];
       const jobs = (await watched.page.evaluate(
         (wanted) =>
@@ -117,8 +102,8 @@ describe("docs/clients.md's Apollo Client files in Chromium", () => {
       const expected = simulator.jobsOf(CUSTOMER_A).map((job) => `job_${job.id}`);
       expect(expected.length).toBeGreaterThan(300);
       expect(jobs).toEqual(expected);
-      expect(posts - before).toBe(Math.ceil(expected.length / 25));
-      reportFigure('docs Apollo snippet walk', { rows: jobs.length, posts: posts - before });
+      expect(gateway.counts.posts - before).toBe(Math.ceil(expected.length / 25));
+      reportFigure('docs Apollo snippet walk', { rows: jobs.length, posts: gateway.counts.posts - before });
       expect(watched.errors, watched.errors.join('\n')).toEqual([]);
       expect(watched.external).toEqual([]);
     } finally {

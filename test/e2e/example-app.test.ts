@@ -7,7 +7,7 @@
 // documented message. Any console error or request leaving loopback fails a test.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -20,15 +20,13 @@ import {
   exampleAppManifest,
   withExampleApp,
 } from '../../src/example-app';
-import { createHttpServer } from '../../src/http';
-import { createGateway, type Gateway } from '../../src/server';
 import { createSimulator, type Simulator } from '../../src/simulator/handler';
 import { listenSimulator, type RunningSimulator } from '../../src/simulator/server';
-import { attachWebSocket, type WebSocketEndpoint } from '../../src/ws';
 import { CUSTOMER_A } from '../support/accounts';
 import { launchBrowser, openWatchedPage, type WatchedPage } from '../support/browser';
 import { reportFigure } from '../support/figures';
 import { freePort, gatewayCommand, type RunningProcess, startProcess } from '../support/process';
+import { type ServedGateway, serveGateway } from '../support/served-gateway';
 
 const CLIENTS = ['apollo', 'urql'] as const;
 const CURSOR_SECRET = 'example-app-e2e-cursor-secret-0123456789abcdef';
@@ -41,49 +39,14 @@ let simulator: Simulator;
 /** The simulator's clock: frozen, moved by the tests (jobs progress, nothing arrives meanwhile). */
 let now = Date.now();
 
-/** Requests the gateway received, by kind. */
-interface Counts {
-  posts: number;
-  preflights: number;
-}
-
-interface TestGateway {
-  origin: string;
-  counts: Counts;
-  close(): Promise<void>;
-}
-
-function counting(listener: RequestListener, counts: Counts): RequestListener {
-  return (request, response) => {
-    if (request.method === 'OPTIONS') counts.preflights++;
-    else if (request.method === 'POST' && request.url === '/graphql') counts.posts++;
-    listener(request, response);
-  };
-}
-
-async function startGateway(corsOrigins: string[]): Promise<TestGateway> {
-  const gateway: Gateway = createGateway({
+async function startGateway(corsOrigins: string[]): Promise<ServedGateway> {
+  return serveGateway({
     upstreamUrl: upstream.url,
     corsOrigins,
     persistedDocuments: exampleAppManifest(),
     cursorSecret: Buffer.from(CURSOR_SECRET),
     pollIntervalMs: 100,
   });
-  const counts = { posts: 0, preflights: 0 };
-  const server = createHttpServer(counting(gateway.yoga, counts));
-  const websocket: WebSocketEndpoint = attachWebSocket(server, gateway, {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    counts,
-    async close() {
-      gateway.drain();
-      await websocket.drain();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await gateway.close();
-    },
-  };
 }
 
 function appUrl(gatewayOrigin: string, client: (typeof CLIENTS)[number]): string {

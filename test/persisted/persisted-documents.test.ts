@@ -2,23 +2,21 @@
 // automatic persisted queries (miss → PersistedQueryNotFound → register → hit), hash mismatches, the
 // bounded registration store, and trusted mode refusing any other document on POST, GET, SSE,
 // /graphql/stream and graphql-ws. Real Apollo Client and urql clients make the round trip too.
-import { createHash } from 'node:crypto';
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { Client, fetchExchange, gql } from '@urql/core';
 import { persistedExchange } from '@urql/exchange-persisted';
 import { print } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/persisted/manifest';
 import { CUSTOMER_A } from '../support/accounts';
 import { expectedJobs, type Harness, HEADERS_A, startHarness } from '../support/gateway';
 import { openSocket, operate, startWebSocketGateway, type WebSocketGateway } from '../support/websocket';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 const JOBS = 'query Jobs($first: Int) { jobs(first: $first) { edges { node { jobId state } } } }';
 const JOB_IDS = 'query JobIds { jobs(first: 2) { edges { node { jobId } } } }';
 const WATCH = 'subscription Watch($jobId: String!) { jobUpdated(jobId: $jobId) { jobId state } }';
-const MANIFEST = { [sha256(JOBS)]: JOBS, [sha256(WATCH)]: WATCH };
+const MANIFEST = { [sha256Hex(JOBS)]: JOBS, [sha256Hex(WATCH)]: WATCH };
 
 let harness: Harness | undefined;
 let socketGateway: WebSocketGateway | undefined;
@@ -53,11 +51,11 @@ const firstThree = () => expectedJobs(harness!, CUSTOMER_A, {}).slice(0, 3).map(
 describe('persisted documents by id', () => {
   it('runs a manifest document by documentId over POST and GET, with one upstream call each', async () => {
     harness = startHarness({ persistedDocuments: MANIFEST });
-    const byPost = await post(harness, { documentId: sha256(JOBS), variables: { first: 3 } });
+    const byPost = await post(harness, { documentId: sha256Hex(JOBS), variables: { first: 3 } });
     expect(byPost.errors).toBeUndefined();
     expect(byPost.data.jobs.edges.map((e: any) => e.node.jobId)).toEqual(firstThree());
     expect(harness.sim.calls).toBe(1);
-    const byGet = await get(harness, { documentId: sha256(JOBS), variables: '{"first":3}' });
+    const byGet = await get(harness, { documentId: sha256Hex(JOBS), variables: '{"first":3}' });
     expect(byGet.errors).toBeUndefined();
     expect(byGet.data).toEqual(byPost.data);
     expect(harness.sim.calls).toBe(2);
@@ -65,7 +63,7 @@ describe('persisted documents by id', () => {
 
   it('answers an unknown id with PersistedQueryNotFound and calls nobody', async () => {
     harness = startHarness({ persistedDocuments: MANIFEST });
-    const unknown = await post(harness, { documentId: sha256('{ jobs { edges { cursor } } }') });
+    const unknown = await post(harness, { documentId: sha256Hex('{ jobs { edges { cursor } } }') });
     expect(unknown.errors).toMatchObject([
       { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
     ]);
@@ -76,7 +74,7 @@ describe('persisted documents by id', () => {
 
   it('starts only with a manifest that fits the schema', () => {
     const stale = '{ jobs { edges { node { noSuchField } } } }';
-    expect(() => startHarness({ persistedDocuments: { [sha256(stale)]: stale } })).toThrow(
+    expect(() => startHarness({ persistedDocuments: { [sha256Hex(stale)]: stale } })).toThrow(
       /PERSISTED_DOCUMENTS: the document [0-9a-f]{64} does not fit this gateway's schema/,
     );
   });
@@ -85,7 +83,7 @@ describe('persisted documents by id', () => {
 describe('automatic persisted queries', () => {
   it('misses, registers the text sent with its hash, then hits by hash alone', async () => {
     harness = startHarness();
-    const hash = sha256(JOB_IDS);
+    const hash = sha256Hex(JOB_IDS);
     const miss = await post(harness, { extensions: apq(hash) });
     expect(miss.errors?.[0]).toMatchObject({ message: 'PersistedQueryNotFound' });
     expect(harness.sim.calls).toBe(0);
@@ -100,7 +98,7 @@ describe('automatic persisted queries', () => {
 
   it('refuses a text whose sha256 is not the hash sent with it, and keeps nothing', async () => {
     harness = startHarness();
-    const refused = await post(harness, { query: JOB_IDS, extensions: apq(sha256(JOBS)) });
+    const refused = await post(harness, { query: JOB_IDS, extensions: apq(sha256Hex(JOBS)) });
     expect(refused.errors).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT' } }]);
     expect(refused.errors?.[0].message).toMatch(/not the one its id names/);
     expect(harness.gateway.persisted.registered).toBe(0);
@@ -110,11 +108,11 @@ describe('automatic persisted queries', () => {
   it('keeps at most PERSISTED_QUERIES_MAX registrations (least recently used go first)', async () => {
     harness = startHarness({ persistedQueriesMax: 3 });
     const texts = [1, 2, 3, 4].map((n) => `query Q${n} { __typename }`);
-    for (const text of texts) await post(harness, { query: text, extensions: apq(sha256(text)) });
+    for (const text of texts) await post(harness, { query: text, extensions: apq(sha256Hex(text)) });
     expect(harness.gateway.persisted.registered).toBe(3);
-    const oldest = await post(harness, { extensions: apq(sha256(texts[0]!)) });
+    const oldest = await post(harness, { extensions: apq(sha256Hex(texts[0]!)) });
     expect(oldest.errors?.[0]?.message).toBe('PersistedQueryNotFound');
-    const newest = await post(harness, { extensions: apq(sha256(texts[3]!)) });
+    const newest = await post(harness, { extensions: apq(sha256Hex(texts[3]!)) });
     expect(newest.data).toEqual({ __typename: 'Query' });
   });
 });
@@ -126,12 +124,12 @@ describe('trusted documents (persistedDocumentsOnly)', () => {
     harness = startHarness(trusted);
     for (const response of [
       await post(harness, { query: JOB_IDS }),
-      await post(harness, { query: JOB_IDS, extensions: apq(sha256(JOB_IDS)) }),
+      await post(harness, { query: JOB_IDS, extensions: apq(sha256Hex(JOB_IDS)) }),
       await get(harness, { query: JOB_IDS }),
     ]) {
       expect(response.errors).toMatchObject([{ extensions: { code: 'PERSISTED_QUERY_ONLY' } }]);
     }
-    const afterRegistering = await post(harness, { extensions: apq(sha256(JOB_IDS)) });
+    const afterRegistering = await post(harness, { extensions: apq(sha256Hex(JOB_IDS)) });
     expect(afterRegistering.errors?.[0]?.message).toBe('PersistedQueryNotFound');
     expect(harness.gateway.persisted.registered).toBe(0);
     expect(harness.sim.calls).toBe(0);
@@ -140,10 +138,10 @@ describe('trusted documents (persistedDocumentsOnly)', () => {
   it('runs manifest documents by id, by APQ hash and by their exact text; _service { sdl } stays open', async () => {
     harness = startHarness(trusted);
     expect(
-      (await post(harness, { documentId: sha256(JOBS), variables: { first: 1 } })).errors,
+      (await post(harness, { documentId: sha256Hex(JOBS), variables: { first: 1 } })).errors,
     ).toBeUndefined();
     expect(
-      (await post(harness, { extensions: apq(sha256(JOBS)), variables: { first: 1 } })).errors,
+      (await post(harness, { extensions: apq(sha256Hex(JOBS)), variables: { first: 1 } })).errors,
     ).toBeUndefined();
     expect((await post(harness, { query: JOBS, variables: { first: 1 } })).errors).toBeUndefined();
     const sdl = await post(harness, { query: 'query SubgraphIntrospectQuery { _service { sdl } }' });
@@ -178,7 +176,7 @@ describe('trusted documents (persistedDocumentsOnly)', () => {
     const byId = await operate(raw, '2', {
       query: '',
       variables: { jobId: socketGateway.harness.jobId(job!) },
-      extensions: apq(sha256(WATCH)),
+      extensions: apq(sha256Hex(WATCH)),
     });
     expect(byId[0]).toMatchObject({
       type: 'next',
@@ -201,7 +199,7 @@ describe('real clients', () => {
         return harness!.gateway.yoga.fetch(new Request(input as string, init));
       },
     });
-    const link = ApolloLink.from([createPersistedQueryLink({ sha256 }), http]);
+    const link = ApolloLink.from([createPersistedQueryLink({ sha256: sha256Hex }), http]);
     const client = new ApolloClient({ link, cache: new InMemoryCache() });
     const query = gql(JOBS);
     const first = await client.query({ query, variables: { first: 3 }, fetchPolicy: 'network-only' });
