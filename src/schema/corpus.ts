@@ -2,6 +2,7 @@
 // or its numeric id (v1); this subgraph contributes `Corpus.jobs` (see corpus-jobs.ts). Job.corpora returns
 // references to it. A reference by id is the key "12"; a key that is a decimal number is also that id.
 import { badUserInput } from '../errors';
+import { numericCorpusId } from '../upstream/model';
 import { builder } from './builder';
 
 export interface CorpusReference {
@@ -10,15 +11,6 @@ export interface CorpusReference {
 }
 
 export const CorpusRef = builder.objectRef<CorpusReference>('Corpus');
-
-const DECIMAL_ID = /^[1-9]\d{0,9}$/;
-
-/** The numeric id a corpus key stands for, or null when the key is not a decimal id. */
-export function numericCorpusId(key: string): number | null {
-  if (!DECIMAL_ID.test(key)) return null;
-  const id = Number(key);
-  return id <= 4_294_967_295 ? id : null;
-}
 
 export function corpusReference(key: string): CorpusReference {
   return { key, id: numericCorpusId(key) };

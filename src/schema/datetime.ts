@@ -15,11 +15,19 @@ export function serializeDateTime(value: unknown): string {
   const days = Math.floor(seconds / 86_400);
   const secondOfDay = seconds - days * 86_400;
   const minuteOfDay = Math.floor(secondOfDay / 60);
-  return `${datePart(days)}${TWO_DIGITS[Math.floor(minuteOfDay / 60)]}:${TWO_DIGITS[minuteOfDay % 60]}:${TWO_DIGITS[secondOfDay % 60]}Z`;
+  // Three ready-made parts: two string joins per value (each join is an allocation the GC pays for).
+  return datePart(days) + CLOCK[minuteOfDay] + SECONDS[secondOfDay - minuteOfDay * 60];
 }
 
 /** "00".."59". */
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
+/** "HH:MM:" of each minute of a day (1,440 short strings). */
+const CLOCK = Array.from(
+  { length: 1440 },
+  (_, minute) => `${TWO_DIGITS[Math.floor(minute / 60)]}:${TWO_DIGITS[minute % 60]}:`,
+);
+/** "SSZ". */
+const SECONDS = TWO_DIGITS.map((seconds) => `${seconds}Z`);
 
 /** "YYYY-MM-DDT" of recent days: the jobs of a page were mostly created within a few days of each other. */
 const datePartsMemo = createBoundedMemo<number, string>(4096);

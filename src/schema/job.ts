@@ -1,7 +1,7 @@
 // The Job type (a Relay Node and a federation entity keyed by jobId), its enums, and `Query.job`.
-import { type JOB_STATES, type JOB_TYPES, type Job, TERMINAL_STATES } from '../upstream/model';
+import type { JOB_STATES, JOB_TYPES, Job } from '../upstream/model';
 import { builder } from './builder';
-import { CorpusRef, corpusReference, numericCorpusId } from './corpus';
+import { CorpusRef, corpusReference } from './corpus';
 import { checkJobId } from './job-id';
 
 export const JobStateEnum = builder.enumType('JobState', {
@@ -53,7 +53,7 @@ builder.node(JobRef, {
   id: { resolve: (job) => job.id },
   loadOne: (id, context) => context.loaders.job.load(id),
   fields: (t) => ({
-    jobId: t.exposeString('id', {
+    jobId: t.exposeString('jobId', {
       description: "The upstream's job id, unchanged (use it with `job(jobId:)`).",
     }),
     type: t.field({ type: JobTypeEnum, description: 'What the job does.', resolve: (job) => job.type }),
@@ -62,20 +62,18 @@ builder.node(JobRef, {
       description: 'Current lifecycle state.',
       resolve: (job) => job.state,
     }),
-    isTerminal: t.boolean({
+    isTerminal: t.exposeBoolean('isTerminal', {
       description: 'True once the job is COMPLETED, FAILED or ABORTED; it will not change again.',
-      resolve: (job) => TERMINAL_STATES.has(job.state),
     }),
     corpusKeys: t.stringList({
       description:
         'Keys of the corpora the job works on (Vectara API v2 corpus keys; on v1 the numeric corpus ids written as decimal strings).',
       resolve: (job) => job.corpusKeys,
     }),
-    corpusIds: t.intList({
+    corpusIds: t.exposeIntList('corpusIds', {
       description:
         'Numeric ids of the corpora the job works on: the v1 ids; on v2 the corpus keys that are decimal numbers (others are left out).',
       deprecationReason: 'Use `corpusKeys` (or `corpora`): corpora are known by key on Vectara API v2.',
-      resolve: (job) => job.corpusKeys.map(numericCorpusId).filter((id): id is number => id !== null),
     }),
     corpora: t.field({
       type: [CorpusRef],

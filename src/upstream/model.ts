@@ -24,8 +24,8 @@ export type JobType = (typeof JOB_TYPES)[number];
 
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['COMPLETED', 'FAILED', 'ABORTED']);
 
-/** A job as the gateway sees it, whatever the API version. Times are epoch seconds. */
-export interface Job {
+/** What an adapter decodes of a job, whatever the API version. Times are epoch seconds. */
+export interface JobFields {
   id: string;
   type: JobType;
   state: JobState;
@@ -39,6 +39,58 @@ export interface Job {
   comment: string | null;
   /** Raw enum names the decoder did not recognise (for logging), absent when all were known. */
   unknownEnums?: string[];
+}
+
+/**
+ * A job as the gateway sees it (made by `createJob`): its fields, and what follows from them under the
+ * schema's names. The schema reads every Job field but `id` as a property: graphql-jit then reads it inline
+ * instead of calling a resolver with a resolve-info object of its own, for each field of each job of a page.
+ */
+export interface Job extends JobFields {
+  /** The upstream id again (`Job.jobId`; `id` is the Relay global id). */
+  readonly jobId: string;
+  /** COMPLETED, FAILED or ABORTED. */
+  readonly isTerminal: boolean;
+  /** The corpus keys that are decimal ids, as numbers (`Job.corpusIds`). */
+  readonly corpusIds: number[];
+}
+
+/** The job of these fields, with what follows from them (the only way to make a `Job`). */
+export function createJob(fields: JobFields): Job {
+  const job: Job = {
+    id: fields.id,
+    type: fields.type,
+    state: fields.state,
+    corpusKeys: fields.corpusKeys,
+    createdAt: fields.createdAt,
+    startedAt: fields.startedAt,
+    completedAt: fields.completedAt,
+    userHandle: fields.userHandle,
+    comment: fields.comment,
+    jobId: fields.id,
+    isTerminal: TERMINAL_STATES.has(fields.state),
+    corpusIds: numericCorpusIds(fields.corpusKeys),
+  };
+  if (fields.unknownEnums !== undefined) job.unknownEnums = fields.unknownEnums;
+  return job;
+}
+
+const DECIMAL_ID = /^[1-9]\d{0,9}$/;
+
+/** The numeric id a corpus key stands for (a v1 corpus id), or null when the key is not a decimal id. */
+export function numericCorpusId(key: string): number | null {
+  if (!DECIMAL_ID.test(key)) return null;
+  const id = Number(key);
+  return id <= 4_294_967_295 ? id : null;
+}
+
+function numericCorpusIds(keys: readonly string[]): number[] {
+  const ids: number[] = [];
+  for (const key of keys) {
+    const id = numericCorpusId(key);
+    if (id !== null) ids.push(id);
+  }
+  return ids;
 }
 
 /** One page of a listing. `pageKey` continues a listing (v2 wants the same filters beside it). */

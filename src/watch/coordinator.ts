@@ -1,7 +1,7 @@
 // Fleet-wide coordination of job polls (REDIS_URL): across replicas, one poll loop per (credential
 // fingerprint, job). A lease decides which replica polls; what it sees is published to the others, which
 // only relay it to their own subscribers. Without a coordinator (one replica) every loop polls itself.
-import type { Job } from '../upstream/model';
+import { createJob, type Job, type JobFields } from '../upstream/model';
 
 /**
  * What a polling replica tells the others about one loop. Never credentials: a job (jobUpdated), a live
@@ -42,4 +42,30 @@ export interface WatchCoordinator {
   /** true while coordinated, false while degraded to local polling. */
   readonly coordinated: boolean;
   close(): Promise<void>;
+}
+
+/**
+ * A message as another replica sent it (JSON), its jobs made again by `createJob`: what follows from a
+ * job's fields (isTerminal, corpusIds) is this replica's, also when the sender runs an older version.
+ */
+export function reviveLoopMessage(message: LoopMessage): LoopMessage {
+  switch (message.kind) {
+    case 'job':
+      return { kind: 'job', job: reviveJob(message.job) };
+    case 'list':
+      return {
+        kind: 'list',
+        list: {
+          ...message.list,
+          jobs: message.list.jobs.map(reviveJob),
+          finished: message.list.finished.map(reviveJob),
+        },
+      };
+    default:
+      return message;
+  }
+}
+
+function reviveJob(job: JobFields): Job {
+  return createJob({ ...job, corpusKeys: Array.isArray(job.corpusKeys) ? job.corpusKeys : [] });
 }

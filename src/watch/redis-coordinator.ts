@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import type { LoopMessage, LoopRole, WatchCoordinator } from './coordinator';
+import { type LoopMessage, type LoopRole, reviveLoopMessage, type WatchCoordinator } from './coordinator';
 
 const PREFIX = 'jobs-gateway:watch:';
 /** How long a loop's latest news stays readable for a replica that joins late. */
@@ -141,7 +141,8 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): WatchC
       return;
     }
     if (parsed.from === replica || !parsed.message) return;
-    for (const handler of handlers) handler(parsed.message);
+    const message = reviveLoopMessage(parsed.message);
+    for (const handler of handlers) handler(message);
   });
 
   return {
@@ -172,7 +173,8 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): WatchC
     latest: (loop) =>
       attempt(async () => {
         const text = await commands.get(`${PREFIX}latest:${name(loop)}`);
-        return text ? ((JSON.parse(text) as { message?: LoopMessage }).message ?? undefined) : undefined;
+        const message = text ? (JSON.parse(text) as { message?: LoopMessage }).message : undefined;
+        return message ? reviveLoopMessage(message) : undefined;
       }, undefined),
     listen(loop, onMessage) {
       const key = name(loop);

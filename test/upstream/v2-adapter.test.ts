@@ -73,6 +73,9 @@ describe('v2 adapter', () => {
       completedAt: null,
       userHandle: 'ada@example.com',
       comment: 'out of quota',
+      jobId: 'job_a',
+      isTerminal: true,
+      corpusIds: [],
     });
     expect(page.jobs[1]).toMatchObject({
       type: 'BULK_UPDATE_DOCUMENT_METADATA',

@@ -6,7 +6,14 @@
 import type { Secrets, UpstreamAdapter, UpstreamRequest } from '../adapter';
 import { asArray, asString, decodeEnum, isRecord, MAX_EPOCH_SECONDS, WirePayloadError } from '../decode';
 import { GRPC_CODE_NAMES, redact, sanitizeCode, type UpstreamErrorInit } from '../errors';
-import { JOB_STATES, type JOB_TYPES, type Job, type ListJobsPage, type ListJobsQuery } from '../model';
+import {
+  createJob,
+  JOB_STATES,
+  type JOB_TYPES,
+  type Job,
+  type ListJobsPage,
+  type ListJobsQuery,
+} from '../model';
 
 const STATE_PREFIX = 'JOB_STATE__';
 const TYPE_PREFIX = 'JOB__';
@@ -71,7 +78,7 @@ export function decodeJob(value: unknown): Job {
   const id = asString(value.id);
   if (id === '') throw new WirePayloadError('a job entry has no id');
   const unknown: string[] = [];
-  const job: Job = {
+  const job = createJob({
     id,
     type: decodeEnum(value.type, TYPES, unknown),
     state: decodeEnum(value.state, STATES, unknown),
@@ -81,7 +88,7 @@ export function decodeJob(value: unknown): Job {
     completedAt: decodeEpochSeconds(value.tsComplete ?? value.ts_complete),
     userHandle: asString(value.userHandle ?? value.user_handle) || null,
     comment: null,
-  };
+  });
   if (unknown.length > 0) job.unknownEnums = unknown;
   return job;
 }

@@ -6,7 +6,14 @@
 import type { UpstreamAdapter } from '../adapter';
 import { asArray, asString, decodeEnum, isRecord, MAX_EPOCH_SECONDS, WirePayloadError } from '../decode';
 import { redact, type UpstreamErrorInit } from '../errors';
-import type { Job, JobState, JobType, ListJobsPage, ListJobsQuery } from '../model';
+import {
+  createJob,
+  type Job,
+  type JobState,
+  type JobType,
+  type ListJobsPage,
+  type ListJobsQuery,
+} from '../model';
 
 /** Domain state → v2 `state` value. */
 const V2_STATES: Readonly<Record<JobState, string>> = {
@@ -62,7 +69,7 @@ export function decodeJob(value: unknown): Job {
   const keys = asArray(value.corpus_keys, 'jobs[].corpus_keys').filter(
     (key): key is string => typeof key === 'string' && key !== '',
   );
-  const job: Job = {
+  const job = createJob({
     id,
     type: decodeEnum(value.type, TYPES, unknown),
     state: decodeEnum(value.state, STATES, unknown),
@@ -72,7 +79,7 @@ export function decodeJob(value: unknown): Job {
     completedAt: decodeInstant(value.completed_at),
     userHandle: asString(value.created_by_username) || null,
     comment: asString(value.comment) || null,
-  };
+  });
   if (unknown.length > 0) job.unknownEnums = unknown;
   return job;
 }
