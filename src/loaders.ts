@@ -61,7 +61,7 @@ export function createLoaders({ listJobs, getJob, codec, credentialPrint }: Load
           inFlight.add(call);
           try {
             const result = await call;
-            for (const item of result.jobs) listed.set(item.id, item);
+            for (const item of result.jobs) listed.set(item.jobId, item);
             return result;
           } catch (error) {
             return error as Error;

@@ -50,7 +50,7 @@ export const JobRef = builder.objectRef<Job>('Job');
 
 builder.node(JobRef, {
   description: 'A background job of a Vectara account, such as a vector-index rebuild.',
-  id: { resolve: (job) => job.id },
+  id: { resolve: (job) => job.jobId },
   loadOne: (id, context) => context.loaders.job.load(id),
   fields: (t) => ({
     jobId: t.exposeString('jobId', {

@@ -2,6 +2,8 @@
 // do (its capabilities). Everything above the upstream client speaks only this; the v1 and v2 adapters
 // translate it to and from their wire formats.
 
+import { encodeGlobalId } from '../schema/global-id';
+
 export const JOB_STATES = [
   'UNKNOWN',
   'QUEUED',
@@ -26,7 +28,8 @@ export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['COMPLETED', 'FAI
 
 /** What an adapter decodes of a job, whatever the API version. Times are epoch seconds. */
 export interface JobFields {
-  id: string;
+  /** The upstream's job id. */
+  jobId: string;
   type: JobType;
   state: JobState;
   /** Corpus keys (v2); on v1 the numeric corpus ids written as decimal strings. */
@@ -43,12 +46,12 @@ export interface JobFields {
 
 /**
  * A job as the gateway sees it (made by `createJob`): its fields, and what follows from them under the
- * schema's names. The schema reads every Job field but `id` as a property: graphql-jit then reads it inline
+ * schema's names. The schema reads every Job field as a property: graphql-jit then reads it inline
  * instead of calling a resolver with a resolve-info object of its own, for each field of each job of a page.
  */
 export interface Job extends JobFields {
-  /** The upstream id again (`Job.jobId`; `id` is the Relay global id). */
-  readonly jobId: string;
+  /** The Relay global id (`Job.id`: schema/global-id.ts's encoding of the upstream id). */
+  readonly id: string;
   /** COMPLETED, FAILED or ABORTED. */
   readonly isTerminal: boolean;
   /** The corpus keys that are decimal ids, as numbers (`Job.corpusIds`). */
@@ -58,7 +61,8 @@ export interface Job extends JobFields {
 /** The job of these fields, with what follows from them (the only way to make a `Job`). */
 export function createJob(fields: JobFields): Job {
   const job: Job = {
-    id: fields.id,
+    id: encodeGlobalId('Job', fields.jobId),
+    jobId: fields.jobId,
     type: fields.type,
     state: fields.state,
     corpusKeys: fields.corpusKeys,
@@ -67,7 +71,6 @@ export function createJob(fields: JobFields): Job {
     completedAt: fields.completedAt,
     userHandle: fields.userHandle,
     comment: fields.comment,
-    jobId: fields.id,
     isTerminal: TERMINAL_STATES.has(fields.state),
     corpusIds: numericCorpusIds(fields.corpusKeys),
   };

@@ -46,7 +46,8 @@ export interface WatchCoordinator {
 
 /**
  * A message as another replica sent it (JSON), its jobs made again by `createJob`: what follows from a
- * job's fields (isTerminal, corpusIds) is this replica's, also when the sender runs an older version.
+ * job's fields (id, isTerminal, corpusIds) is this replica's, also when the sender runs an older version
+ * (which sent the upstream id as `id`).
  */
 export function reviveLoopMessage(message: LoopMessage): LoopMessage {
   switch (message.kind) {
@@ -66,6 +67,11 @@ export function reviveLoopMessage(message: LoopMessage): LoopMessage {
   }
 }
 
-function reviveJob(job: JobFields): Job {
-  return createJob({ ...job, corpusKeys: Array.isArray(job.corpusKeys) ? job.corpusKeys : [] });
+function reviveJob(job: JobFields & { id?: unknown }): Job {
+  return createJob({
+    ...job,
+    // An older replica sends the upstream id as `id` (no `jobId`); `id` is now the global id.
+    jobId: typeof job.jobId === 'string' ? job.jobId : String(job.id),
+    corpusKeys: Array.isArray(job.corpusKeys) ? job.corpusKeys : [],
+  });
 }

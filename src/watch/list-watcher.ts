@@ -200,10 +200,10 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
           fetchPage: (query) => options.upstream.listJobs(query, call),
         });
         const jobs = connection.edges.map((edge) => edge.node);
-        const listed = new Set(jobs.map((job) => job.id));
+        const listed = new Set(jobs.map((job) => job.jobId));
         // Only a job last seen unfinished can have left by finishing: the others need no lookup.
         const departed = (this.state?.jobs ?? []).filter(
-          (job) => !listed.has(job.id) && !TERMINAL_STATES.has(job.state),
+          (job) => !listed.has(job.jobId) && !TERMINAL_STATES.has(job.state),
         );
         const finished = await this.finalStates(departed, call);
         message = {
@@ -243,7 +243,7 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
       const found = await Promise.all(
         departed.map(async (job) => {
           try {
-            return await options.upstream.getJob(job.id, call);
+            return await options.upstream.getJob(job.jobId, call);
           } catch (error) {
             // The departure is still reported (in removedJobIds); only its final state is missing.
             if (!this.ended)
@@ -385,14 +385,14 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
 
 /** What changed from `before` to `after`; undefined when nothing did (no event then). */
 export function diff(before: ListState, after: ListState): JobsChangeShape | undefined {
-  const previous = new Map(before.jobs.map((job) => [job.id, job]));
-  const listed = new Set(after.jobs.map((job) => job.id));
+  const previous = new Map(before.jobs.map((job) => [job.jobId, job]));
+  const listed = new Set(after.jobs.map((job) => job.jobId));
   const jobs = after.jobs.filter((job) => {
-    const old = previous.get(job.id);
+    const old = previous.get(job.jobId);
     return !old || changed(old, job);
   });
-  const removedJobIds = before.jobs.filter((job) => !listed.has(job.id)).map((job) => job.id);
-  const finished = new Map(after.finished.map((job) => [job.id, job]));
+  const removedJobIds = before.jobs.filter((job) => !listed.has(job.jobId)).map((job) => job.jobId);
+  const finished = new Map(after.finished.map((job) => [job.jobId, job]));
   for (const id of removedJobIds) {
     const job = finished.get(id);
     if (job) jobs.push(job);

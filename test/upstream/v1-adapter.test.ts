@@ -43,7 +43,7 @@ describe('wire decoding', () => {
         { id: 7, state: null },
       ],
     });
-    expect(page.jobs.map((job) => [job.id, job.type, job.state])).toEqual([
+    expect(page.jobs.map((job) => [job.jobId, job.type, job.state])).toEqual([
       ['a', 'CORPUS_REBUILD_VECTOR_INDEX', 'QUEUED'],
       ['b', 'CORPUS_REPLACE_FILTER_ATTRS', 'STARTED'],
       ['c', 'UNKNOWN', 'UNKNOWN'],

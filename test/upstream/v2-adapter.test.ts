@@ -64,7 +64,7 @@ describe('v2 adapter', () => {
     });
     expect(page.pageKey).toBe('next');
     expect(page.jobs[0]).toEqual({
-      id: 'job_a',
+      id: Buffer.from('Job:job_a').toString('base64url'),
       type: 'CORPUS_REBUILD_VECTOR_INDEX',
       state: 'FAILED',
       corpusKeys: ['docs'],

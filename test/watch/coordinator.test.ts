@@ -5,7 +5,7 @@ import { createJob, type JobFields } from '../../src/upstream/model';
 import { type LoopMessage, reviveLoopMessage } from '../../src/watch/coordinator';
 
 const fields: JobFields = {
-  id: 'job_1',
+  jobId: 'job_1',
   type: 'CORPUS_REBUILD_VECTOR_INDEX',
   state: 'COMPLETED',
   corpusKeys: ['12', 'docs'],
@@ -20,10 +20,12 @@ const fields: JobFields = {
 const overTheWire = (message: unknown) => JSON.parse(JSON.stringify(message)) as LoopMessage;
 
 describe('reviveLoopMessage', () => {
-  it('gives jobs from an older replica (fields only) the derived fields', () => {
-    const revived = reviveLoopMessage(overTheWire({ kind: 'job', job: fields }));
+  it('gives jobs from an older replica (upstream id as `id`, no derived fields) every field', () => {
+    const { jobId, ...rest } = fields;
+    const revived = reviveLoopMessage(overTheWire({ kind: 'job', job: { id: jobId, ...rest } }));
     expect(revived).toEqual({ kind: 'job', job: createJob(fields) });
     expect(revived.kind === 'job' && revived.job).toMatchObject({
+      id: Buffer.from('Job:job_1').toString('base64url'),
       jobId: 'job_1',
       isTerminal: true,
       corpusIds: [12],

@@ -79,7 +79,7 @@ export function decodeJob(value: unknown): Job {
   if (id === '') throw new WirePayloadError('a job entry has no id');
   const unknown: string[] = [];
   const job = createJob({
-    id,
+    jobId: id,
     type: decodeEnum(value.type, TYPES, unknown),
     state: decodeEnum(value.state, STATES, unknown),
     corpusKeys: decodeCorpusKeys(value.corpusId ?? value.corpus_id),
@@ -152,7 +152,7 @@ export function createV1Adapter(): UpstreamAdapter {
       timeout: `${Math.max(1, Math.ceil(remainingMs / 1000))}S`,
     }),
     decodePage: decodeListJobsPage,
-    decodeJob: (body, jobId) => decodeListJobsPage(body).jobs.find((job) => job.id === jobId) ?? null,
+    decodeJob: (body, jobId) => decodeListJobsPage(body).jobs.find((job) => job.jobId === jobId) ?? null,
     applicationError(body, secrets) {
       const first = decodeStatusFailures(body)[0];
       if (!first) return undefined;

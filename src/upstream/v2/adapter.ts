@@ -70,7 +70,7 @@ export function decodeJob(value: unknown): Job {
     (key): key is string => typeof key === 'string' && key !== '',
   );
   const job = createJob({
-    id,
+    jobId: id,
     type: decodeEnum(value.type, TYPES, unknown),
     state: decodeEnum(value.state, STATES, unknown),
     corpusKeys: keys,
@@ -149,7 +149,7 @@ export function createV2Adapter(): UpstreamAdapter {
     decodePage,
     decodeJob: (body, jobId) => {
       const job = decodeJob(body);
-      return job.id === jobId ? job : null;
+      return job.jobId === jobId ? job : null;
     },
     applicationError: () => undefined,
     httpError(httpStatus, body, secrets) {
