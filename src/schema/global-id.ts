@@ -5,9 +5,8 @@ import { jobIdProblem } from './job-id';
 
 export const NODE_TYPES = new Set(['Job']);
 
-export function encodeGlobalId(typename: string, id: string | number | bigint): string {
-  return Buffer.from(`${typename}:${id}`, 'utf8').toString('base64url');
-}
+// The encoding lives with the model, which gives every Job its global id when it is made (createJob).
+export { encodeGlobalId } from '../upstream/model';
 
 export function decodeJobGlobalId(globalId: string): { typename: string; id: string } {
   const invalid = () =>

@@ -2,8 +2,6 @@
 // do (its capabilities). Everything above the upstream client speaks only this; the v1 and v2 adapters
 // translate it to and from their wire formats.
 
-import { encodeGlobalId } from '../schema/global-id';
-
 export const JOB_STATES = [
   'UNKNOWN',
   'QUEUED',
@@ -50,12 +48,17 @@ export interface JobFields {
  * instead of calling a resolver with a resolve-info object of its own, for each field of each job of a page.
  */
 export interface Job extends JobFields {
-  /** The Relay global id (`Job.id`: schema/global-id.ts's encoding of the upstream id). */
+  /** The Relay global id (`Job.id`: encodeGlobalId of the upstream id). */
   readonly id: string;
   /** COMPLETED, FAILED or ABORTED. */
   readonly isTerminal: boolean;
   /** The corpus keys that are decimal ids, as numbers (`Job.corpusIds`). */
   readonly corpusIds: number[];
+}
+
+/** A Relay global id: base64url("Job:" + upstream id) (decoded, and checked, by schema/global-id.ts). */
+export function encodeGlobalId(typename: string, id: string | number | bigint): string {
+  return Buffer.from(`${typename}:${id}`, 'utf8').toString('base64url');
 }
 
 /** The job of these fields, with what follows from them (the only way to make a `Job`). */
