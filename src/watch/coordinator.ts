@@ -45,32 +45,67 @@ export interface WatchCoordinator {
 }
 
 /**
- * A message as another replica sent it (JSON), its jobs made again by `createJob`: what follows from a
- * job's fields (id, isTerminal, corpusIds) is this replica's, also when the sender runs an older version
- * (which sent the upstream id as `id`).
+ * A job as replicas send it to each other: the upstream id as `id` and the decoded fields only. Every
+ * version of the gateway reads this form (during a rolling upgrade old and new replicas share one Redis);
+ * what follows from the fields (global id, isTerminal, corpusIds) each replica derives itself.
  */
-export function reviveLoopMessage(message: LoopMessage): LoopMessage {
+export type WireJob = Omit<JobFields, 'jobId'> & { id: string };
+
+/** A loop message whose jobs are of type J. */
+type LoopMessageOf<J> =
+  | { kind: 'job'; job: J }
+  | { kind: 'list'; list: Omit<ListState, 'jobs' | 'finished'> & { jobs: J[]; finished: J[] } }
+  | Extract<LoopMessage, { kind: 'error' }>;
+
+/** What a replica publishes. */
+export type WireLoopMessage = LoopMessageOf<WireJob>;
+
+/** A message as it goes to the other replicas (then JSON). */
+export function toWireMessage(message: LoopMessage): WireLoopMessage {
+  return mapJobs(message, toWireJob);
+}
+
+/**
+ * A message as another replica sent it (parsed JSON), its jobs made again by `createJob`, so that a stale
+ * or missing derived value never reaches a subscriber; a `jobId` beside `id` is taken as the upstream id.
+ */
+export function reviveLoopMessage(message: WireLoopMessage): LoopMessage {
+  return mapJobs(message, reviveJob);
+}
+
+function mapJobs<A, B>(message: LoopMessageOf<A>, map: (job: A) => B): LoopMessageOf<B> {
   switch (message.kind) {
     case 'job':
-      return { kind: 'job', job: reviveJob(message.job) };
+      return { kind: 'job', job: map(message.job) };
     case 'list':
       return {
         kind: 'list',
-        list: {
-          ...message.list,
-          jobs: message.list.jobs.map(reviveJob),
-          finished: message.list.finished.map(reviveJob),
-        },
+        list: { ...message.list, jobs: message.list.jobs.map(map), finished: message.list.finished.map(map) },
       };
     default:
       return message;
   }
 }
 
-function reviveJob(job: JobFields & { id?: unknown }): Job {
+function toWireJob(job: Job): WireJob {
+  const wire: WireJob = {
+    id: job.jobId,
+    type: job.type,
+    state: job.state,
+    corpusKeys: job.corpusKeys,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    completedAt: job.completedAt,
+    userHandle: job.userHandle,
+    comment: job.comment,
+  };
+  if (job.unknownEnums !== undefined) wire.unknownEnums = job.unknownEnums;
+  return wire;
+}
+
+function reviveJob(job: WireJob & { jobId?: unknown }): Job {
   return createJob({
     ...job,
-    // An older replica sends the upstream id as `id` (no `jobId`); `id` is now the global id.
     jobId: typeof job.jobId === 'string' ? job.jobId : String(job.id),
     corpusKeys: Array.isArray(job.corpusKeys) ? job.corpusKeys : [],
   });

@@ -10,7 +10,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { type LoopMessage, type LoopRole, reviveLoopMessage, type WatchCoordinator } from './coordinator';
+import {
+  type LoopMessage,
+  type LoopRole,
+  reviveLoopMessage,
+  toWireMessage,
+  type WatchCoordinator,
+  type WireLoopMessage,
+} from './coordinator';
 
 const PREFIX = 'jobs-gateway:watch:';
 /** How long a loop's latest news stays readable for a replica that joins late. */
@@ -134,7 +141,7 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): WatchC
     const loop = channel.toString().slice(`${PREFIX}news:`.length);
     const handlers = listeners.get(loop);
     if (!handlers) return;
-    let parsed: { from?: string; message?: LoopMessage };
+    let parsed: { from?: string; message?: WireLoopMessage };
     try {
       parsed = JSON.parse(payload.toString());
     } catch {
@@ -163,7 +170,7 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): WatchC
       }, undefined),
     publish: (loop, message) =>
       attempt(async () => {
-        const text = JSON.stringify({ from: replica, message });
+        const text = JSON.stringify({ from: replica, message: toWireMessage(message) });
         await commands
           .multi()
           .publish(`${PREFIX}news:${name(loop)}`, text)
@@ -173,7 +180,7 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): WatchC
     latest: (loop) =>
       attempt(async () => {
         const text = await commands.get(`${PREFIX}latest:${name(loop)}`);
-        const message = text ? (JSON.parse(text) as { message?: LoopMessage }).message : undefined;
+        const message = text ? (JSON.parse(text) as { message?: WireLoopMessage }).message : undefined;
         return message ? reviveLoopMessage(message) : undefined;
       }, undefined),
     listen(loop, onMessage) {
