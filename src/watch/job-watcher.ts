@@ -8,7 +8,7 @@ import { gatewayError, upstreamGraphQLError } from '../errors';
 import type { Logger } from '../logger';
 import type { Credentials, UpstreamClient } from '../upstream/client';
 import { UpstreamError } from '../upstream/errors';
-import { type Job, TERMINAL_STATES } from '../upstream/model';
+import type { Job } from '../upstream/model';
 import { isTransient } from '../upstream/retry';
 import type { LoopMessage, LoopRole, WatchCoordinator } from './coordinator';
 import { createSubscriptionCaps, type SubscriptionCaps } from './subscription-caps';
@@ -241,7 +241,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
         this.last = job;
         this.broadcast({ job });
       }
-      if (TERMINAL_STATES.has(job.state)) this.stop();
+      if (job.isTerminal) this.stop();
     }
   }
 

@@ -16,7 +16,7 @@ import { type JobFilter, resolveJobConnection } from '../pagination/connection';
 import { type CursorCodec, filterKey } from '../pagination/cursor';
 import type { CallOptions, Credentials, UpstreamClient } from '../upstream/client';
 import { UpstreamError } from '../upstream/errors';
-import { type Job, TERMINAL_STATES } from '../upstream/model';
+import type { Job } from '../upstream/model';
 import { isTransient } from '../upstream/retry';
 import type { ListState, LoopMessage, LoopRole, WatchCoordinator } from './coordinator';
 import { realScheduler, type Scheduler } from './job-watcher';
@@ -202,9 +202,7 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
         const jobs = connection.edges.map((edge) => edge.node);
         const listed = new Set(jobs.map((job) => job.jobId));
         // Only a job last seen unfinished can have left by finishing: the others need no lookup.
-        const departed = (this.state?.jobs ?? []).filter(
-          (job) => !listed.has(job.jobId) && !TERMINAL_STATES.has(job.state),
-        );
+        const departed = (this.state?.jobs ?? []).filter((job) => !listed.has(job.jobId) && !job.isTerminal);
         const finished = await this.finalStates(departed, call);
         message = {
           kind: 'list',
@@ -252,7 +250,7 @@ export function createListWatcher(options: ListWatcherOptions): ListWatcher {
           }
         }),
       );
-      return found.filter((job): job is Job => job !== null && TERMINAL_STATES.has(job.state));
+      return found.filter((job): job is Job => job?.isTerminal === true);
     }
 
     /** A leader publishes what changed, errors, and an unchanged list now and then (for late joiners). */
